@@ -1,0 +1,1 @@
+"""Benchmarks anyone can rerun: `make bench` (see bench/README.md and bench/RESULTS.md)."""

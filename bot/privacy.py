@@ -1,0 +1,535 @@
+"""A person's data rights: everything stored about them (export), and forgetting them.
+
+Every query here is scoped by the workspace and by the person asking: an export holds only
+what is about the asker, and never a partner's answers or diary entries.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, or_, select
+
+from bot import messages
+from bot.curriculum import Curriculum
+from bot.errors import UserError
+from storage.db import Database
+from storage.models import (
+    ActionItem,
+    AgendaTopic,
+    AgreementVersion,
+    Delivery,
+    DeliveryState,
+    DiaryEntry,
+    DmChannel,
+    Goal,
+    ImportBatch,
+    MentoringSession,
+    Pair,
+    PairStatus,
+    PromptAnswer,
+    Series,
+    SessionStatus,
+    Signature,
+)
+
+EXPORT_FORMAT = "mentorbot-export/1"
+EXPORT_FILENAME = "mentorbot-my-data.json"
+PSEUDONYM_PREFIX = "deleted-"
+FORGOTTEN_REASON = "a partner asked to be forgotten"
+OPEN_STATUSES = (PairStatus.ACTIVE, PairStatus.PAUSED)
+
+
+def _check_person(user_id: str | None) -> str:
+    # A request without a user id is forged: matching on it would match every empty column.
+    if not user_id:
+        raise UserError(messages.BUTTON_NOT_VALID)
+    return user_id
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _answers(curriculum: Curriculum, answers: dict[str, str]) -> list[dict[str, str]]:
+    """Stored answers (`set.question` -> text) with the question each one answers."""
+    listed = []
+    for key, text in answers.items():
+        set_key, _, question_key = key.partition(".")
+        label = key
+        try:
+            question_set = curriculum.questions(set_key)
+        except KeyError:
+            question_set = None
+        if question_set is not None:
+            label = next((q.label for q in question_set.questions if q.key == question_key), key)
+        listed.append({"question": label, "key": key, "answer": text})
+    return listed
+
+
+def _pairs_of(session: Session, team_id: str, user_id: str) -> Sequence[Pair]:
+    """Every pair the person is a partner in, whatever its status."""
+    return session.exec(
+        select(Pair)
+        .where(Pair.team_id == team_id, or_(Pair.mentor_id == user_id, Pair.mentee_id == user_id))
+        .order_by(col(Pair.id))
+    ).all()
+
+
+def export_person(
+    db: Database, curriculum: Curriculum, *, team_id: str, user_id: str, now: datetime
+) -> dict[str, Any]:
+    """Everything Mentorbot stores about one person in one workspace, as plain data."""
+    user_id = _check_person(user_id)
+    with db.session() as session:
+        pairs = _pairs_of(session, team_id, user_id)
+        pair_ids = [p.id for p in pairs if p.id is not None]
+        in_pairs = col(MentoringSession.pair_id).in_(pair_ids)
+        return {
+            "format": EXPORT_FORMAT,
+            "exported_at": _iso(now),
+            "workspace": team_id,
+            "person": user_id,
+            "pairs": [_pair_entry(session, pair, user_id) for pair in pairs],
+            "pairs_created": [
+                {
+                    "pair": p.id,
+                    "mentor": p.mentor_id,
+                    "mentee": p.mentee_id,
+                    "status": p.status,
+                    "created_at": _iso(p.created_at),
+                }
+                for p in session.exec(
+                    select(Pair)
+                    .where(Pair.team_id == team_id, Pair.created_by == user_id)
+                    .order_by(col(Pair.id))
+                ).all()
+            ],
+            "series": [
+                {
+                    "series": s.id,
+                    "pair": s.pair_id,
+                    "repeats": s.cadence or "once",
+                    "time_zone": s.timezone,
+                    "first_start": _iso(s.first_start),
+                    "length_minutes": s.length_minutes,
+                    "active": s.active,
+                    "created_by": s.created_by,
+                }
+                for s in session.exec(
+                    select(Series)
+                    .where(Series.team_id == team_id, col(Series.pair_id).in_(pair_ids))
+                    .order_by(col(Series.id))
+                ).all()
+            ],
+            "sessions": [
+                {
+                    "session": m.id,
+                    "pair": m.pair_id,
+                    "series": m.series_id,
+                    "starts_at": _iso(m.starts_at),
+                    "length_minutes": m.length_minutes,
+                    "status": m.status,
+                    "status_changed_by": m.status_changed_by,
+                }
+                for m in session.exec(
+                    select(MentoringSession)
+                    .where(MentoringSession.team_id == team_id, in_pairs)
+                    .order_by(col(MentoringSession.starts_at), col(MentoringSession.id))
+                ).all()
+            ],
+            "prompt_answers": [
+                {
+                    "pair": a.pair_id,
+                    "session": a.session_id,
+                    "question_set": a.question_set,
+                    "answered_at": _iso(a.answered_at),
+                    "answers": _answers(curriculum, dict(a.answers)),
+                }
+                for a in session.exec(
+                    select(PromptAnswer)
+                    .where(PromptAnswer.team_id == team_id, PromptAnswer.author_id == user_id)
+                    .order_by(col(PromptAnswer.answered_at), col(PromptAnswer.id))
+                ).all()
+            ],
+            "diary_entries": [
+                {
+                    "pair": d.pair_id,
+                    "session": d.session_id,
+                    "written_at": _iso(d.written_at),
+                    "shared_with_partner": d.shared_with_partner,
+                    "open_questions_to_agenda": d.open_questions_to_agenda,
+                    "answers": _answers(curriculum, dict(d.answers)),
+                }
+                for d in session.exec(
+                    select(DiaryEntry)
+                    .where(DiaryEntry.team_id == team_id, DiaryEntry.author_id == user_id)
+                    .order_by(col(DiaryEntry.written_at), col(DiaryEntry.id))
+                ).all()
+            ],
+            "action_items": [
+                {
+                    "item": i.id,
+                    "pair": i.pair_id,
+                    "owner": i.owner_id,
+                    "created_by": i.created_by,
+                    "text": i.text,
+                    "due_on": _iso(i.due_on),
+                    "created_at": _iso(i.created_at),
+                    "done_at": _iso(i.done_at),
+                    "done_by": i.done_by,
+                }
+                for i in session.exec(
+                    select(ActionItem)
+                    .where(
+                        ActionItem.team_id == team_id,
+                        or_(ActionItem.owner_id == user_id, ActionItem.created_by == user_id),
+                    )
+                    .order_by(col(ActionItem.id))
+                ).all()
+            ],
+            "agenda_topics": [
+                {
+                    "topic": t.id,
+                    "pair": t.pair_id,
+                    "session": t.session_id,
+                    "text": t.text,
+                    "added_at": _iso(t.created_at),
+                }
+                for t in session.exec(
+                    select(AgendaTopic)
+                    .where(AgendaTopic.team_id == team_id, AgendaTopic.author_id == user_id)
+                    .order_by(col(AgendaTopic.id))
+                ).all()
+            ],
+            "goals": [
+                {
+                    "goal": g.id,
+                    "pair": g.pair_id,
+                    "title": g.title,
+                    "indicator": g.indicator,
+                    "target_on": _iso(g.target_on),
+                    "created_by": g.created_by,
+                    "created_at": _iso(g.created_at),
+                    "reached_at": _iso(g.reached_at),
+                    "reached_by": g.reached_by,
+                }
+                for g in session.exec(
+                    select(Goal)
+                    .where(Goal.team_id == team_id, col(Goal.pair_id).in_(pair_ids))
+                    .order_by(col(Goal.id))
+                ).all()
+            ],
+            "signatures": [
+                {"pair": s.pair_id, "version": s.version, "signed_at": _iso(s.signed_at)}
+                for s in session.exec(
+                    select(Signature)
+                    .where(Signature.team_id == team_id, Signature.user_id == user_id)
+                    .order_by(col(Signature.signed_at), col(Signature.id))
+                ).all()
+            ],
+            "deliveries": [
+                {
+                    "kind": d.kind,
+                    "pair": d.pair_id,
+                    "session": d.session_id,
+                    "state": d.state,
+                    "due_at": _iso(d.due_at),
+                    "expires_at": _iso(d.expires_at),
+                    "sent_at": _iso(d.sent_at),
+                    "attempts": d.attempts,
+                }
+                for d in session.exec(
+                    select(Delivery)
+                    .where(Delivery.team_id == team_id, Delivery.recipient == user_id)
+                    .order_by(col(Delivery.due_at), col(Delivery.id))
+                ).all()
+            ],
+        }
+
+
+def _pair_entry(session: Session, pair: Pair, user_id: str) -> dict[str, Any]:
+    agreement = session.exec(
+        select(AgreementVersion)
+        .where(AgreementVersion.team_id == pair.team_id, AgreementVersion.pair_id == pair.id)
+        .order_by(col(AgreementVersion.version).desc())
+    ).first()
+    return {
+        "pair": pair.id,
+        "role": pair.role_of(user_id),
+        "partner": pair.partner_of(user_id),
+        "status": pair.status,
+        "program": pair.program,
+        "conversation": pair.channel_id,
+        "created_at": _iso(pair.created_at),
+        "created_by": pair.created_by,
+        "agreement": (
+            {"version": agreement.version, "clauses": dict(agreement.clauses)}
+            if agreement is not None
+            else None
+        ),
+    }
+
+
+def export_json(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class ForgetPreview:
+    """What forgetting a person would do, counted, for the confirmation modal."""
+
+    answers: int
+    diary_entries: int
+    open_pairs: tuple[Pair, ...]
+    pairs: int
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.answers or self.diary_entries or self.pairs)
+
+
+def _count(session: Session, model: Any, *conditions: Any) -> int:
+    return len(session.exec(select(model.id).where(*conditions)).all())
+
+
+def forget_preview(db: Database, *, team_id: str, user_id: str) -> ForgetPreview:
+    user_id = _check_person(user_id)
+    with db.session() as session:
+        pairs = _pairs_of(session, team_id, user_id)
+        return ForgetPreview(
+            answers=_count(
+                session,
+                PromptAnswer,
+                PromptAnswer.team_id == team_id,
+                PromptAnswer.author_id == user_id,
+            ),
+            diary_entries=_count(
+                session, DiaryEntry, DiaryEntry.team_id == team_id, DiaryEntry.author_id == user_id
+            ),
+            open_pairs=tuple(p for p in pairs if p.status in OPEN_STATUSES),
+            pairs=len(pairs),
+        )
+
+
+@dataclass(frozen=True)
+class ForgetOutcome:
+    """What forgetting did: counts, the pseudonym used, and the pairs it ended."""
+
+    pseudonym: str
+    answers_deleted: int
+    diary_entries_deleted: int
+    ended_pairs: tuple[Pair, ...]
+    records_anonymised: int
+
+    @property
+    def anything(self) -> bool:
+        return bool(
+            self.answers_deleted
+            or self.diary_entries_deleted
+            or self.ended_pairs
+            or self.records_anonymised
+        )
+
+
+def new_pseudonym() -> str:
+    """Drawn at random, not derived from the user id, so nobody can work back to the person."""
+    return PSEUDONYM_PREFIX + secrets.token_hex(6)
+
+
+def _replace(
+    session: Session, column: Any, team_column: Any, team_id: str, old: str, new: str
+) -> int:
+    table = column.class_
+    result = session.execute(
+        update(table)
+        .where(team_column == team_id, column == old)
+        .values({column.key: new})
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# Where a person's user id is kept, besides pairs and deliveries (handled on their own).
+_PERSON_COLUMNS = (
+    (Pair.created_by, Pair.team_id),
+    (AgreementVersion.created_by, AgreementVersion.team_id),
+    (Signature.user_id, Signature.team_id),
+    (Series.created_by, Series.team_id),
+    (MentoringSession.status_changed_by, MentoringSession.team_id),
+    (ActionItem.owner_id, ActionItem.team_id),
+    (ActionItem.created_by, ActionItem.team_id),
+    (ActionItem.done_by, ActionItem.team_id),
+    (AgendaTopic.author_id, AgendaTopic.team_id),
+    (Goal.created_by, Goal.team_id),
+    (Goal.reached_by, Goal.team_id),
+)
+
+
+def forget_person(
+    db: Database, *, team_id: str, user_id: str, now: datetime, pseudonym: str | None = None
+) -> ForgetOutcome:
+    """Delete the person's answers and diary entries, end their open pairs, and put a
+    pseudonym in place of their user id everywhere else. Running it again changes nothing."""
+    user_id = _check_person(user_id)
+    alias = pseudonym or new_pseudonym()
+    with db.session() as session:
+        answers = session.execute(
+            delete(PromptAnswer).where(
+                col(PromptAnswer.team_id) == team_id, col(PromptAnswer.author_id) == user_id
+            )
+        ).rowcount
+        diaries = session.execute(
+            delete(DiaryEntry).where(
+                col(DiaryEntry.team_id) == team_id, col(DiaryEntry.author_id) == user_id
+            )
+        ).rowcount
+        pairs = list(_pairs_of(session, team_id, user_id))
+        ended = [p for p in pairs if p.status in OPEN_STATUSES]
+        for pair in ended:
+            _end_pair(session, pair, alias)
+        _clear_success_clauses(session, pairs, user_id)
+        touched = 0
+        for pair in pairs:
+            if pair.mentor_id == user_id:
+                pair.mentor_id = alias
+            if pair.mentee_id == user_id:
+                pair.mentee_id = alias
+            session.add(pair)
+            touched += 1
+        session.flush()
+        # Nothing more goes to them; what was sent keeps its history under the pseudonym.
+        session.execute(
+            update(Delivery)
+            .where(
+                col(Delivery.team_id) == team_id,
+                col(Delivery.recipient) == user_id,
+                col(Delivery.state) == DeliveryState.PENDING,
+            )
+            .values(state=DeliveryState.WITHDRAWN, last_error=FORGOTTEN_REASON)
+            .execution_options(synchronize_session=False)
+        )
+        # The DM a prompt went to would lead back to them; dedupe keys name recipients too.
+        session.execute(
+            update(Delivery)
+            .where(col(Delivery.team_id) == team_id, col(Delivery.recipient) == user_id)
+            .values(channel_id=None, message_ts=None)
+            .execution_options(synchronize_session=False)
+        )
+        touched += _replace(
+            session, col(Delivery.recipient), col(Delivery.team_id), team_id, user_id, alias
+        )
+        session.execute(
+            update(Delivery)
+            .where(
+                col(Delivery.team_id) == team_id,
+                col(Delivery.dedupe_key).contains(user_id, autoescape=True),
+            )
+            .values(dedupe_key=func.replace(col(Delivery.dedupe_key), user_id, alias))
+            .execution_options(synchronize_session=False)
+        )
+        for column, team_column in _PERSON_COLUMNS:
+            touched += _replace(session, col(column), col(team_column), team_id, user_id, alias)
+        touched += _forget_in_imports(session, team_id, user_id, alias)
+        touched += session.execute(
+            delete(DmChannel).where(
+                col(DmChannel.team_id) == team_id, col(DmChannel.user_id) == user_id
+            )
+        ).rowcount
+        return ForgetOutcome(
+            pseudonym=alias,
+            answers_deleted=int(answers or 0),
+            diary_entries_deleted=int(diaries or 0),
+            ended_pairs=tuple(ended),
+            records_anonymised=touched,
+        )
+
+
+def _end_pair(session: Session, pair: Pair, alias: str) -> None:
+    """The pair ends: its series stop, planned sessions are cancelled, pending prompts withdrawn."""
+    team_id = pair.team_id
+    pair.status = PairStatus.ENDED
+    session.add(pair)
+    session.execute(
+        update(Series)
+        .where(col(Series.team_id) == team_id, col(Series.pair_id) == pair.id)
+        .values(active=False)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(MentoringSession)
+        .where(
+            col(MentoringSession.team_id) == team_id,
+            col(MentoringSession.pair_id) == pair.id,
+            col(MentoringSession.status) == SessionStatus.SCHEDULED,
+        )
+        .values(status=SessionStatus.CANCELLED, status_changed_by=alias)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.team_id) == team_id,
+            col(Delivery.pair_id) == pair.id,
+            col(Delivery.state) == DeliveryState.PENDING,
+        )
+        .values(state=DeliveryState.WITHDRAWN, last_error=FORGOTTEN_REASON)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _clear_success_clauses(session: Session, pairs: Iterable[Pair], user_id: str) -> None:
+    """Their own "what would make it worth it" came from a deleted answer: it goes too."""
+    for pair in pairs:
+        role = pair.role_of(user_id)
+        if role is None:
+            continue
+        key = f"success_{role}"
+        for row in session.exec(
+            select(AgreementVersion).where(
+                AgreementVersion.team_id == pair.team_id, AgreementVersion.pair_id == pair.id
+            )
+        ).all():
+            clauses = dict(row.clauses)
+            if clauses.get(key):
+                clauses[key] = ""
+                row.clauses = clauses
+                session.add(row)
+
+
+def _scrub(value: Any, user_id: str, alias: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(user_id, alias)
+    if isinstance(value, dict):
+        return {k: _scrub(v, user_id, alias) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, user_id, alias) for v in value]
+    return value
+
+
+def _forget_in_imports(session: Session, team_id: str, user_id: str, alias: str) -> int:
+    """CSV import previews name the people they paired: the id, and the email typed for it."""
+    touched = 0
+    for batch in session.exec(select(ImportBatch).where(ImportBatch.team_id == team_id)).all():
+        before = (batch.created_by, batch.confirmed_by, batch.rows, batch.results)
+        rows = []
+        for row in batch.rows:
+            row = dict(row)
+            for role in ("mentor", "mentee"):
+                if row.get(f"{role}_id") == user_id:
+                    row[role] = alias  # what the admin typed: their id or their email
+            rows.append(_scrub(row, user_id, alias))
+        batch.rows = rows
+        batch.results = _scrub(dict(batch.results), user_id, alias)
+        batch.created_by = _scrub(batch.created_by, user_id, alias)
+        batch.confirmed_by = _scrub(batch.confirmed_by, user_id, alias)
+        if (batch.created_by, batch.confirmed_by, batch.rows, batch.results) != before:
+            session.add(batch)
+            touched += 1
+    return touched

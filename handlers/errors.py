@@ -1,0 +1,43 @@
+"""The one error handler: domain errors become a message to the person; the rest is logged."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+
+from blocks.help import build_reply
+from bot.errors import UserError
+
+SOMETHING_WENT_WRONG = (
+    "Sorry, something went wrong on my side and I couldn't finish that. Please try again in a "
+    "minute; if it keeps happening, let your program admin know."
+)
+
+
+def handle_error(
+    error: Exception, body: dict, respond: Any, client: WebClient, logger: logging.Logger
+) -> None:
+    if isinstance(error, UserError):
+        message = error.message
+    else:
+        logger.exception("Unexpected error while handling a Slack request", exc_info=error)
+        message = SOMETHING_WENT_WRONG
+    tell_person(body, respond, client, message, logger)
+
+
+def tell_person(
+    body: dict, respond: Any, client: WebClient, message: str, logger: logging.Logger
+) -> None:
+    """Answer only the person who asked: via the response URL, else their DM with the bot."""
+    reply = build_reply(message)
+    try:
+        if respond is not None and (body.get("response_url") or body.get("response_urls")):
+            respond(**reply, response_type="ephemeral", replace_original=False)
+            return
+        user = body.get("user_id") or (body.get("user") or {}).get("id")
+        if isinstance(user, str) and user:
+            client.chat_postMessage(channel=user, **reply)
+    except Exception:
+        logger.exception("Couldn't tell the person about an error")

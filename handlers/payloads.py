@@ -1,0 +1,104 @@
+"""Turns Slack payloads into plain values, tolerating missing keys and wrong types."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def element_value(state: Any) -> Any:
+    """The value a person entered in one input, by element type (None when empty)."""
+    state = _dict(state)
+    kind = state.get("type")
+    if kind in ("static_select", "radio_buttons", "external_select"):
+        return _dict(state.get("selected_option")).get("value")
+    if kind in ("checkboxes", "multi_static_select"):
+        options = state.get("selected_options")
+        return [_dict(o).get("value") for o in options] if isinstance(options, list) else []
+    if kind == "datepicker":
+        return state.get("selected_date")
+    if kind == "timepicker":
+        return state.get("selected_time")
+    if kind == "datetimepicker":
+        return state.get("selected_date_time")
+    if kind == "users_select":
+        return state.get("selected_user")
+    if kind == "conversations_select":
+        return state.get("selected_conversation")
+    return state.get("value")
+
+
+def view_values(view: Any) -> dict[str, Any]:
+    """block_id -> entered value for every input of a submitted view."""
+    values = _dict(_dict(_dict(view).get("state")).get("values"))
+    found: dict[str, Any] = {}
+    for block_id, actions in values.items():
+        for state in _dict(actions).values():
+            found[str(block_id)] = element_value(state)
+            break
+    return found
+
+
+def text_values(view: Any) -> dict[str, str | None]:
+    """Like view_values, but anything that isn't a string (a forged type) counts as empty."""
+    return {k: (v if isinstance(v, str) else None) for k, v in view_values(view).items()}
+
+
+def private_metadata(view: Any) -> dict[str, Any]:
+    try:
+        data = json.loads(_dict(view).get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def int_or_none(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        # The same range as the digit strings below: a forged 2**63 would overflow the query.
+        return value if 0 <= value < 10**11 else None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12:
+        return int(value)
+    return None
+
+
+def split_ids(value: Any, count: int) -> tuple[int, ...] | None:
+    """`"12:3"` -> (12, 3) for a button value holding `count` ids; None when malformed."""
+    if not isinstance(value, str):
+        return None
+    parts = [int_or_none(p) for p in value.split(":")]
+    if len(parts) != count or any(p is None for p in parts):
+        return None
+    return tuple(p for p in parts if p is not None)
+
+
+def first_action_value(body: dict) -> Any:
+    """The value of the button (or option) that was clicked; None when there is none."""
+    actions = body.get("actions")
+    if isinstance(actions, list) and actions and isinstance(actions[0], dict):
+        action = actions[0]
+        if "value" in action:
+            return action.get("value")
+        return _dict(action.get("selected_option")).get("value")
+    return None
+
+
+def message_location(body: dict) -> tuple[str | None, str | None]:
+    """(channel, ts) of the message whose button was clicked."""
+    container = _dict(body.get("container"))
+    channel = container.get("channel_id") or _dict(body.get("channel")).get("id")
+    return channel, container.get("message_ts")
+
+
+def clicked_block(body: dict) -> str:
+    """The block_id of the clicked element ("" when the payload has none)."""
+    clicked = body.get("actions")
+    if isinstance(clicked, list) and clicked and isinstance(clicked[0], dict):
+        block_id = clicked[0].get("block_id")
+        return block_id if isinstance(block_id, str) else ""
+    return ""
