@@ -95,6 +95,11 @@ def message_location(body: dict) -> tuple[str | None, str | None]:
     return channel, container.get("message_ts")
 
 
+def clicked_on_home(body: dict) -> bool:
+    """Whether the click came from the person's Home tab (rather than a message or modal)."""
+    return _dict(body.get("view")).get("type") == "home"
+
+
 def clicked_block(body: dict) -> str:
     """The block_id of the clicked element ("" when the payload has none)."""
     clicked = body.get("actions")

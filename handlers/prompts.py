@@ -25,7 +25,9 @@ from bot.errors import FieldErrors, UserError
 from bot.ids import DIARY_OPTIONS_BLOCK, OPEN_QUESTIONS_TO_AGENDA, SHARE_WITH_PARTNER, Action, View
 from handlers.actions import post_action_note
 from handlers.agreement import announce_agreement_change
+from handlers.home import publish_home
 from handlers.payloads import (
+    clicked_on_home,
     first_action_value,
     int_or_none,
     message_location,
@@ -67,11 +69,15 @@ def answer_clicked(ack: Any, body: dict, client: WebClient, context: Any, *, dep
         user_id=context.user_id,
         now=deps.clock(),
     )
-    client.views_open(trigger_id=body.get("trigger_id"), view=build_answer_modal(content))
+    modal = build_answer_modal(content)
+    if clicked_on_home(body):
+        modal = _with_metadata(modal, home=True)
+    client.views_open(trigger_id=body.get("trigger_id"), view=modal)
 
 
 def answers_submitted(ack: Any, view: dict, client: WebClient, context: Any, *, deps: Deps) -> None:
-    delivery_id = int_or_none(private_metadata(view).get("delivery"))
+    meta = private_metadata(view)
+    delivery_id = int_or_none(meta.get("delivery"))
     try:
         if delivery_id is None:
             raise UserError(messages.BUTTON_NOT_VALID)
@@ -115,6 +121,9 @@ def answers_submitted(ack: Any, view: dict, client: WebClient, context: Any, *, 
         )
     if outcome is not None and outcome.changed:
         announce_agreement_change(client, deps, outcome, editor_id=context.user_id)
+    if meta.get("home") is True:
+        # Answered from Home: take the prompt off the dashboard the person is looking at.
+        publish_home(client, deps, team_id=context.team_id, user_id=context.user_id)
 
 
 def _update(client: WebClient, channel: str, ts: str, payload: dict) -> None:
@@ -170,9 +179,13 @@ def _diary_modal(
 
 def _with_origin(modal: dict, channel: str | None, ts: str | None) -> dict:
     """Remember the message the modal came from, to update it after the diary is saved."""
+    return _with_metadata(modal, channel=channel, ts=ts) if channel and ts else modal
+
+
+def _with_metadata(modal: dict, **extra: Any) -> dict:
+    """The modal with `extra` added to its private_metadata (a JSON object)."""
     meta = json.loads(modal["private_metadata"])
-    if channel and ts:
-        meta.update(channel=channel, ts=ts)
+    meta.update(extra)
     return {**modal, "private_metadata": json.dumps(meta)}
 
 

@@ -131,7 +131,7 @@ def test_mark_done_from_home_marks_it_and_refreshes_the_tab(busy: Harness) -> No
     assert len(busy.standin.calls("views.publish")) == 1
 
 
-def test_answer_from_home_opens_the_answer_modal(busy: Harness) -> None:
+def test_answer_from_home_opens_the_modal_and_refreshes_the_tab(busy: Harness) -> None:
     view = open_home(busy, MENTOR)
     prep = next(
         b for b in view["blocks"] if "Prepare your session" in b.get("text", {}).get("text", "")
@@ -142,9 +142,28 @@ def test_answer_from_home_opens_the_answer_modal(busy: Harness) -> None:
     modal = busy.standin.last("views.open").response["view"]
     assert modal["callback_id"] == "prompt_answers"
     first = next(b["block_id"] for b in modal["blocks"] if b["type"] == "input")
+    busy.standin.clear()
     busy.driver.submit(modal, {first: "Delegation"}, user=MENTOR)
     assert [a.question_set for a in rows(busy, PromptAnswer)] == ["preparation"]
-    assert "Prepare your session" not in text_of(open_home(busy, MENTOR))
+    # The tab is refreshed at once, without waiting for the person to open it again.
+    assert len(busy.standin.calls("views.publish")) == 1
+    refreshed = busy.standin.home_view(TEAM, MENTOR)
+    assert refreshed is not None and "Prepare your session" not in text_of(refreshed)
+    assert "Waiting for your answer (2)" in text_of(view)
+    assert "Waiting for your answer (1)" in text_of(refreshed)
+
+
+def test_answering_from_the_dm_leaves_home_to_the_next_opening(busy: Harness) -> None:
+    prep = next(m for m in dms(busy, MENTOR) if "prepare" in m["text"])
+    busy.driver.click(prep, "Answer", user=MENTOR)
+    modal = busy.standin.last("views.open").response["view"]
+    first = next(b["block_id"] for b in modal["blocks"] if b["type"] == "input")
+    busy.standin.clear()
+
+    busy.driver.submit(modal, {first: "Delegation"}, user=MENTOR)
+
+    assert [a.question_set for a in rows(busy, PromptAnswer)] == ["preparation"]
+    assert busy.standin.calls("views.publish") == []
 
 
 def test_sign_the_agreement_from_home(paired: Harness) -> None:
