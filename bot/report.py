@@ -10,7 +10,7 @@ import csv
 import io
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -205,7 +205,16 @@ def program_report(
 
 
 # -- CSV ---------------------------------------------------------------------------------------
-CSV_HEADER = ("section", "program", "metric", "value", "mentor", "mentee")
+CSV_HEADER = (
+    "section",
+    "program",
+    "metric",
+    "value",
+    "mentor",
+    "mentee",
+    "mentor_name",
+    "mentee_name",
+)
 
 
 def _cell(value: object) -> str:
@@ -232,10 +241,14 @@ def _summary_rows(health: ProgramHealth) -> Iterable[tuple[object, ...]]:
         ("pairs_at_risk", len(health.at_risk)),
     ]
     for metric, value in metrics:
-        yield ("summary", health.program, metric, value, "", "")
+        yield ("summary", health.program, metric, value, "", "", "", "")
 
 
-def _pair_rows(health: ProgramHealth) -> Iterable[tuple[object, ...]]:
+def _pair_rows(health: ProgramHealth, names: Mapping[str, str]) -> Iterable[tuple[object, ...]]:
+    def people(pair: Pair) -> tuple[str, str, str, str]:
+        mentor, mentee = pair.mentor_id, pair.mentee_id
+        return mentor, mentee, names.get(mentor, ""), names.get(mentee, "")
+
     for item in health.drifting:
         pair = item.pair
         yield (
@@ -243,8 +256,7 @@ def _pair_rows(health: ProgramHealth) -> Iterable[tuple[object, ...]]:
             pair.program,
             "days_without_held_session",
             item.quiet_days,
-            pair.mentor_id,
-            pair.mentee_id,
+            *people(pair),
         )
     for found in health.at_risk:
         pair, risk = found.pair, found.risk
@@ -253,21 +265,32 @@ def _pair_rows(health: ProgramHealth) -> Iterable[tuple[object, ...]]:
             ("missed_sessions_in_a_row", risk.missed_in_a_row),
             ("unanswered_prompts_in_a_row", risk.unanswered_in_a_row),
         ):
-            yield ("at_risk", pair.program, metric, value, pair.mentor_id, pair.mentee_id)
+            yield ("at_risk", pair.program, metric, value, *people(pair))
 
 
-def report_csv(report: ProgramReport) -> str:
+def people_listed(report: ProgramReport) -> list[str]:
+    """The user ids of everyone in a drifting or at-risk pair, in the order the CSV lists them."""
+    pairs = [d.pair for d in report.total.drifting] + [r.pair for r in report.total.at_risk]
+    return list(
+        dict.fromkeys(person for pair in pairs for person in (pair.mentor_id, pair.mentee_id))
+    )
+
+
+def report_csv(report: ProgramReport, names: Mapping[str, str] | None = None) -> str:
     """The report as CSV: one row per number (summary, per program and for all of them), then
-    one per drifting pair and per at-risk pair's streak, people as Slack user ids."""
+    one per drifting pair and per at-risk pair's streak, people as Slack user ids and, where
+    `names` (user id to the name Slack shows) has them, their names."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    writer.writerow(("report", "", "generated_at", report.generated_at.isoformat(), "", ""))
-    writer.writerow(("report", "", "window_days", report.window_days, "", ""))
+    blank = ("",) * 4
+    writer.writerow(("report", "", "generated_at", report.generated_at.isoformat(), *blank))
+    writer.writerow(("report", "", "window_days", report.window_days, *blank))
     sections: Sequence[ProgramHealth] = (report.total, *report.programs)
     for health in sections:
         writer.writerows(tuple(_cell(v) for v in row) for row in _summary_rows(health))
-    writer.writerows(tuple(_cell(v) for v in row) for row in _pair_rows(report.total))
+    rows = _pair_rows(report.total, names or {})
+    writer.writerows(tuple(_cell(v) for v in row) for row in rows)
     return out.getvalue()
 
 

@@ -16,7 +16,12 @@ from bot.errors import UserError
 from bot.ids import Action
 from handlers.payloads import first_action_value, int_or_none
 from handlers.request import CommandRequest
+from handlers.slack_api import names_of
 from storage.models import Delivery
+
+# The CSV names at most this many people (one users.info each, in the click's listener);
+# beyond that, and wherever Slack won't say, the rows carry the user ids alone.
+CSV_NAME_LOOKUPS = 100
 
 
 def report_command(request: CommandRequest) -> None:
@@ -47,11 +52,12 @@ def export_clicked(
         now=deps.clock(),
     )
     filename = report.csv_filename(built)
+    names = names_of(client, report.people_listed(built), limit=CSV_NAME_LOOKUPS)
     try:
         opened = client.conversations_open(users=context.user_id)
         client.files_upload_v2(
             channel=opened["channel"]["id"],
-            content=report.report_csv(built),
+            content=report.report_csv(built, names),
             filename=filename,
             title="Mentorbot program health",
             initial_comment="Program health, as you asked: counts and names only.",

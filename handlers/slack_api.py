@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.recurrence import valid_timezone
+
+log = logging.getLogger(__name__)
 
 MISSING_USER_ERRORS = {"user_not_found", "users_not_found", "user_not_visible"}
 
@@ -42,3 +46,21 @@ def display_name(profile: dict | None) -> str:
         if isinstance(name, str) and name.strip():
             return name.strip()
     return ""
+
+
+def names_of(client: WebClient, user_ids: Sequence[str], *, limit: int) -> dict[str, str]:
+    """The names Slack shows for the first `limit` of `user_ids` (users.info, one call each).
+
+    Best effort, for labelling: someone Slack doesn't know is left out, and the first other
+    refusal (a rate limit, say) ends the lookups with the names found so far.
+    """
+    names: dict[str, str] = {}
+    for user_id in user_ids[:limit]:
+        try:
+            name = display_name(user_profile(client, user_id))
+        except SlackApiError as error:
+            log.warning("Stopped looking up names: users.info said %s", error.response.get("error"))
+            break
+        if name:
+            names[user_id] = name
+    return names

@@ -20,6 +20,7 @@ from bot.report import (
     ProgramHealth,
     ProgramReport,
     csv_filename,
+    people_listed,
     error_code,
     program_report,
     report_csv,
@@ -287,6 +288,28 @@ def test_the_csv_holds_the_same_numbers(any_db: Database, program_world: dict[st
         ("unanswered_prompts_in_a_row", "0", p5.mentor_id),
     ]
     assert csv_filename(built) == "mentorbot-program-health-2026-04-13.csv"
+
+
+def test_the_csv_names_the_people_it_was_given_names_for(
+    any_db: Database, program_world: dict[str, Pair]
+) -> None:
+    built = report(any_db)
+    p2, p5 = program_world["p2"], program_world["p5"]
+    assert people_listed(built) == [p2.mentor_id, p2.mentee_id, p5.mentor_id, p5.mentee_id]
+    names = {p2.mentor_id: "Maria Ortiz", p2.mentee_id: "=cmd|' /C calc'!A0"}
+
+    rows = list(csv.DictReader(io.StringIO(report_csv(built, names))))
+
+    (drifting,) = [r for r in rows if r["section"] == "drifting"]
+    assert (drifting["mentor_name"], drifting["mentee_name"]) == (
+        "Maria Ortiz",
+        "'=cmd|' /C calc'!A0",  # a name can't become a spreadsheet formula either
+    )
+    at_risk = [r for r in rows if r["section"] == "at_risk"]
+    assert {(r["mentor"], r["mentor_name"], r["mentee_name"]) for r in at_risk} == {
+        (p5.mentor_id, "", "")  # no name known: the id alone
+    }
+    assert {r["mentor_name"] for r in rows if r["section"] == "summary"} == {""}
 
 
 def test_a_program_name_cannot_become_a_spreadsheet_formula(db: Database) -> None:

@@ -82,9 +82,9 @@ def test_an_admin_sees_the_report_and_gets_it_as_csv_in_their_dm(paired: Harness
     assert upload["channel_id"] == admin_dm and upload["team_id"] == "T0001"
     assert upload["filename"] == "mentorbot-program-health-2026-03-02.csv"
     lines = upload["content"].decode("utf-8").splitlines()
-    assert lines[0] == "section,program,metric,value,mentor,mentee"
-    assert "summary,All programs,pairs_active,1,," in lines
-    assert "summary,main,pairs_active,1,," in lines
+    assert lines[0] == "section,program,metric,value,mentor,mentee,mentor_name,mentee_name"
+    assert "summary,All programs,pairs_active,1,,,," in lines
+    assert "summary,main,pairs_active,1,,,," in lines
     assert "I've sent you `mentorbot-program-health-2026-03-02.csv`" in reply(paired)["text"]
     # Only the admin's DM got anything: no message went to anyone.
     assert not paired.standin.calls("chat.postMessage")
@@ -221,9 +221,30 @@ def test_two_missed_sessions_reach_the_admin_in_the_morning_digest(paired: Harne
     paired.driver.click(report, "Export CSV", user=ADMIN)
     (upload,) = paired.standin.uploaded_files()
     assert "missed_sessions_in_a_row,2" in upload["content"].decode("utf-8")
+    assert f"missed_sessions_in_a_row,2,{MENTOR},{MENTEE},maria,tomas" in upload["content"].decode(
+        "utf-8"
+    )
     assert MARKER not in upload["content"].decode("utf-8")
     assert MARKER not in json.dumps([c.args for c in paired.standin.calls()])
     assert MARKER not in json.dumps([r.body for r in paired.standin.responses()])
+
+
+def test_the_csv_still_comes_when_slack_wont_say_who_people_are(paired: Harness) -> None:
+    schedule_weekly(paired)
+    didnt_happen(paired, 0)
+    didnt_happen(paired, 1)
+    report = report_message(paired)
+    paired.standin.clear()
+    paired.standin.fail_next("users.info", error="internal_error")
+
+    paired.driver.click(report, "Export CSV", user=ADMIN)
+
+    (upload,) = paired.standin.uploaded_files()
+    content = upload["content"].decode("utf-8")
+    assert f"missed_sessions_in_a_row,2,{MENTOR},{MENTEE},," in content
+    # The first refusal ends the lookups: one call, not one per person.
+    assert len(paired.standin.calls("users.info")) == 1
+    assert "I've sent you" in reply(paired)["text"]
 
 
 def test_no_digest_when_nothing_is_at_risk_any_more(paired: Harness) -> None:
