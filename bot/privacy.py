@@ -1,6 +1,6 @@
 """A person's data rights: everything stored about them (export), and forgetting them.
 
-Every query here is scoped by the workspace and by the person asking: an export holds only
+Every query it makes is scoped by the workspace and by the person asking: an export holds only
 what is about the asker, and never a partner's answers or diary entries.
 """
 
@@ -8,36 +8,19 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, update
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session
 
 from bot import messages
 from bot.curriculum import Curriculum
 from bot.errors import UserError
+from storage import privacy as store
 from storage.db import Database
-from storage.models import (
-    ActionItem,
-    AgendaTopic,
-    AgreementVersion,
-    Delivery,
-    DeliveryState,
-    DiaryEntry,
-    DmChannel,
-    Goal,
-    ImportBatch,
-    MentoringSession,
-    Pair,
-    PairStatus,
-    PromptAnswer,
-    Series,
-    SessionStatus,
-    Signature,
-)
+from storage.models import Pair, PairStatus
 
 EXPORT_FORMAT = "mentorbot-export/1"
 EXPORT_FILENAME = "mentorbot-my-data.json"
@@ -73,24 +56,14 @@ def _answers(curriculum: Curriculum, answers: dict[str, str]) -> list[dict[str, 
     return listed
 
 
-def _pairs_of(session: Session, team_id: str, user_id: str) -> Sequence[Pair]:
-    """Every pair the person is a partner in, whatever its status."""
-    return session.exec(
-        select(Pair)
-        .where(Pair.team_id == team_id, or_(Pair.mentor_id == user_id, Pair.mentee_id == user_id))
-        .order_by(col(Pair.id))
-    ).all()
-
-
 def export_person(
     db: Database, curriculum: Curriculum, *, team_id: str, user_id: str, now: datetime
 ) -> dict[str, Any]:
     """Everything Mentorbot stores about one person in one workspace, as plain data."""
     user_id = _check_person(user_id)
     with db.session() as session:
-        pairs = _pairs_of(session, team_id, user_id)
+        pairs = store.pairs_of_person(session=session, team_id=team_id, user_id=user_id)
         pair_ids = [p.id for p in pairs if p.id is not None]
-        in_pairs = col(MentoringSession.pair_id).in_(pair_ids)
         return {
             "format": EXPORT_FORMAT,
             "exported_at": _iso(now),
@@ -105,11 +78,7 @@ def export_person(
                     "status": p.status,
                     "created_at": _iso(p.created_at),
                 }
-                for p in session.exec(
-                    select(Pair)
-                    .where(Pair.team_id == team_id, Pair.created_by == user_id)
-                    .order_by(col(Pair.id))
-                ).all()
+                for p in store.pairs_created_by(session=session, team_id=team_id, user_id=user_id)
             ],
             "series": [
                 {
@@ -122,11 +91,7 @@ def export_person(
                     "active": s.active,
                     "created_by": s.created_by,
                 }
-                for s in session.exec(
-                    select(Series)
-                    .where(Series.team_id == team_id, col(Series.pair_id).in_(pair_ids))
-                    .order_by(col(Series.id))
-                ).all()
+                for s in store.series_of_pairs(session=session, team_id=team_id, pair_ids=pair_ids)
             ],
             "sessions": [
                 {
@@ -138,11 +103,9 @@ def export_person(
                     "status": m.status,
                     "status_changed_by": m.status_changed_by,
                 }
-                for m in session.exec(
-                    select(MentoringSession)
-                    .where(MentoringSession.team_id == team_id, in_pairs)
-                    .order_by(col(MentoringSession.starts_at), col(MentoringSession.id))
-                ).all()
+                for m in store.sessions_of_pairs(
+                    session=session, team_id=team_id, pair_ids=pair_ids
+                )
             ],
             "prompt_answers": [
                 {
@@ -152,11 +115,7 @@ def export_person(
                     "answered_at": _iso(a.answered_at),
                     "answers": _answers(curriculum, dict(a.answers)),
                 }
-                for a in session.exec(
-                    select(PromptAnswer)
-                    .where(PromptAnswer.team_id == team_id, PromptAnswer.author_id == user_id)
-                    .order_by(col(PromptAnswer.answered_at), col(PromptAnswer.id))
-                ).all()
+                for a in store.answers_by(session=session, team_id=team_id, user_id=user_id)
             ],
             "diary_entries": [
                 {
@@ -167,11 +126,7 @@ def export_person(
                     "open_questions_to_agenda": d.open_questions_to_agenda,
                     "answers": _answers(curriculum, dict(d.answers)),
                 }
-                for d in session.exec(
-                    select(DiaryEntry)
-                    .where(DiaryEntry.team_id == team_id, DiaryEntry.author_id == user_id)
-                    .order_by(col(DiaryEntry.written_at), col(DiaryEntry.id))
-                ).all()
+                for d in store.diary_entries_by(session=session, team_id=team_id, user_id=user_id)
             ],
             "action_items": [
                 {
@@ -185,14 +140,9 @@ def export_person(
                     "done_at": _iso(i.done_at),
                     "done_by": i.done_by,
                 }
-                for i in session.exec(
-                    select(ActionItem)
-                    .where(
-                        ActionItem.team_id == team_id,
-                        or_(ActionItem.owner_id == user_id, ActionItem.created_by == user_id),
-                    )
-                    .order_by(col(ActionItem.id))
-                ).all()
+                for i in store.action_items_of_person(
+                    session=session, team_id=team_id, user_id=user_id
+                )
             ],
             "agenda_topics": [
                 {
@@ -202,11 +152,7 @@ def export_person(
                     "text": t.text,
                     "added_at": _iso(t.created_at),
                 }
-                for t in session.exec(
-                    select(AgendaTopic)
-                    .where(AgendaTopic.team_id == team_id, AgendaTopic.author_id == user_id)
-                    .order_by(col(AgendaTopic.id))
-                ).all()
+                for t in store.agenda_topics_by(session=session, team_id=team_id, user_id=user_id)
             ],
             "goals": [
                 {
@@ -220,19 +166,13 @@ def export_person(
                     "reached_at": _iso(g.reached_at),
                     "reached_by": g.reached_by,
                 }
-                for g in session.exec(
-                    select(Goal)
-                    .where(Goal.team_id == team_id, col(Goal.pair_id).in_(pair_ids))
-                    .order_by(col(Goal.id))
-                ).all()
+                for g in store.goals_of_pairs(session=session, team_id=team_id, pair_ids=pair_ids)
             ],
             "signatures": [
                 {"pair": s.pair_id, "version": s.version, "signed_at": _iso(s.signed_at)}
-                for s in session.exec(
-                    select(Signature)
-                    .where(Signature.team_id == team_id, Signature.user_id == user_id)
-                    .order_by(col(Signature.signed_at), col(Signature.id))
-                ).all()
+                for s in store.signatures_of_person(
+                    session=session, team_id=team_id, user_id=user_id
+                )
             ],
             "deliveries": [
                 {
@@ -245,21 +185,15 @@ def export_person(
                     "sent_at": _iso(d.sent_at),
                     "attempts": d.attempts,
                 }
-                for d in session.exec(
-                    select(Delivery)
-                    .where(Delivery.team_id == team_id, Delivery.recipient == user_id)
-                    .order_by(col(Delivery.due_at), col(Delivery.id))
-                ).all()
+                for d in store.deliveries_to(session=session, team_id=team_id, user_id=user_id)
             ],
         }
 
 
 def _pair_entry(session: Session, pair: Pair, user_id: str) -> dict[str, Any]:
-    agreement = session.exec(
-        select(AgreementVersion)
-        .where(AgreementVersion.team_id == pair.team_id, AgreementVersion.pair_id == pair.id)
-        .order_by(col(AgreementVersion.version).desc())
-    ).first()
+    agreement = store.latest_agreement_of_pair(
+        session=session, team_id=pair.team_id, pair_id=pair.id
+    )
     return {
         "pair": pair.id,
         "role": pair.role_of(user_id),
@@ -295,23 +229,14 @@ class ForgetPreview:
         return bool(self.answers or self.diary_entries or self.pairs)
 
 
-def _count(session: Session, model: Any, *conditions: Any) -> int:
-    return len(session.exec(select(model.id).where(*conditions)).all())
-
-
 def forget_preview(db: Database, *, team_id: str, user_id: str) -> ForgetPreview:
     user_id = _check_person(user_id)
     with db.session() as session:
-        pairs = _pairs_of(session, team_id, user_id)
+        pairs = store.pairs_of_person(session=session, team_id=team_id, user_id=user_id)
         return ForgetPreview(
-            answers=_count(
-                session,
-                PromptAnswer,
-                PromptAnswer.team_id == team_id,
-                PromptAnswer.author_id == user_id,
-            ),
-            diary_entries=_count(
-                session, DiaryEntry, DiaryEntry.team_id == team_id, DiaryEntry.author_id == user_id
+            answers=store.count_answers_by(session=session, team_id=team_id, user_id=user_id),
+            diary_entries=store.count_diary_entries_by(
+                session=session, team_id=team_id, user_id=user_id
             ),
             open_pairs=tuple(p for p in pairs if p.status in OPEN_STATUSES),
             pairs=len(pairs),
@@ -343,35 +268,6 @@ def new_pseudonym() -> str:
     return PSEUDONYM_PREFIX + secrets.token_hex(6)
 
 
-def _replace(
-    session: Session, column: Any, team_column: Any, team_id: str, old: str, new: str
-) -> int:
-    table = column.class_
-    result = session.execute(
-        update(table)
-        .where(team_column == team_id, column == old)
-        .values({column.key: new})
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-# Where a person's user id is kept, besides pairs and deliveries (handled on their own).
-_PERSON_COLUMNS = (
-    (Pair.created_by, Pair.team_id),
-    (AgreementVersion.created_by, AgreementVersion.team_id),
-    (Signature.user_id, Signature.team_id),
-    (Series.created_by, Series.team_id),
-    (MentoringSession.status_changed_by, MentoringSession.team_id),
-    (ActionItem.owner_id, ActionItem.team_id),
-    (ActionItem.created_by, ActionItem.team_id),
-    (ActionItem.done_by, ActionItem.team_id),
-    (AgendaTopic.author_id, AgendaTopic.team_id),
-    (Goal.created_by, Goal.team_id),
-    (Goal.reached_by, Goal.team_id),
-)
-
-
 def forget_person(
     db: Database, *, team_id: str, user_id: str, now: datetime, pseudonym: str | None = None
 ) -> ForgetOutcome:
@@ -380,17 +276,9 @@ def forget_person(
     user_id = _check_person(user_id)
     alias = pseudonym or new_pseudonym()
     with db.session() as session:
-        answers = session.execute(
-            delete(PromptAnswer).where(
-                col(PromptAnswer.team_id) == team_id, col(PromptAnswer.author_id) == user_id
-            )
-        ).rowcount
-        diaries = session.execute(
-            delete(DiaryEntry).where(
-                col(DiaryEntry.team_id) == team_id, col(DiaryEntry.author_id) == user_id
-            )
-        ).rowcount
-        pairs = list(_pairs_of(session, team_id, user_id))
+        answers = store.delete_answers_by(session=session, team_id=team_id, user_id=user_id)
+        diaries = store.delete_diary_entries_by(session=session, team_id=team_id, user_id=user_id)
+        pairs = list(store.pairs_of_person(session=session, team_id=team_id, user_id=user_id))
         ended = [p for p in pairs if p.status in OPEN_STATUSES]
         for pair in ended:
             _end_pair(session, pair, alias)
@@ -405,47 +293,25 @@ def forget_person(
             touched += 1
         session.flush()
         # Nothing more goes to them; what was sent keeps its history under the pseudonym.
-        session.execute(
-            update(Delivery)
-            .where(
-                col(Delivery.team_id) == team_id,
-                col(Delivery.recipient) == user_id,
-                col(Delivery.state) == DeliveryState.PENDING,
-            )
-            .values(state=DeliveryState.WITHDRAWN, last_error=FORGOTTEN_REASON)
-            .execution_options(synchronize_session=False)
+        store.withdraw_pending_deliveries_to(
+            session=session, team_id=team_id, user_id=user_id, reason=FORGOTTEN_REASON
         )
         # The DM a prompt went to would lead back to them; dedupe keys name recipients too.
-        session.execute(
-            update(Delivery)
-            .where(col(Delivery.team_id) == team_id, col(Delivery.recipient) == user_id)
-            .values(channel_id=None, message_ts=None)
-            .execution_options(synchronize_session=False)
+        store.clear_addresses_of_deliveries_to(session=session, team_id=team_id, user_id=user_id)
+        touched += store.anonymise_delivery_recipients(
+            session=session, team_id=team_id, user_id=user_id, alias=alias
         )
-        touched += _replace(
-            session, col(Delivery.recipient), col(Delivery.team_id), team_id, user_id, alias
+        store.anonymise_dedupe_keys(session=session, team_id=team_id, user_id=user_id, alias=alias)
+        # Everywhere else a user id is kept (who created, signed, owns, wrote, reached what).
+        touched += store.anonymise_person_columns(
+            session=session, team_id=team_id, user_id=user_id, alias=alias
         )
-        session.execute(
-            update(Delivery)
-            .where(
-                col(Delivery.team_id) == team_id,
-                col(Delivery.dedupe_key).contains(user_id, autoescape=True),
-            )
-            .values(dedupe_key=func.replace(col(Delivery.dedupe_key), user_id, alias))
-            .execution_options(synchronize_session=False)
-        )
-        for column, team_column in _PERSON_COLUMNS:
-            touched += _replace(session, col(column), col(team_column), team_id, user_id, alias)
         touched += _forget_in_imports(session, team_id, user_id, alias)
-        touched += session.execute(
-            delete(DmChannel).where(
-                col(DmChannel.team_id) == team_id, col(DmChannel.user_id) == user_id
-            )
-        ).rowcount
+        touched += store.delete_dm_channels_of(session=session, team_id=team_id, user_id=user_id)
         return ForgetOutcome(
             pseudonym=alias,
-            answers_deleted=int(answers or 0),
-            diary_entries_deleted=int(diaries or 0),
+            answers_deleted=answers,
+            diary_entries_deleted=diaries,
             ended_pairs=tuple(ended),
             records_anonymised=touched,
         )
@@ -456,31 +322,12 @@ def _end_pair(session: Session, pair: Pair, alias: str) -> None:
     team_id = pair.team_id
     pair.status = PairStatus.ENDED
     session.add(pair)
-    session.execute(
-        update(Series)
-        .where(col(Series.team_id) == team_id, col(Series.pair_id) == pair.id)
-        .values(active=False)
-        .execution_options(synchronize_session=False)
+    store.stop_series_of_pair(session=session, team_id=team_id, pair_id=pair.id)
+    store.cancel_scheduled_sessions_of_pair(
+        session=session, team_id=team_id, pair_id=pair.id, by=alias
     )
-    session.execute(
-        update(MentoringSession)
-        .where(
-            col(MentoringSession.team_id) == team_id,
-            col(MentoringSession.pair_id) == pair.id,
-            col(MentoringSession.status) == SessionStatus.SCHEDULED,
-        )
-        .values(status=SessionStatus.CANCELLED, status_changed_by=alias)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(
-        update(Delivery)
-        .where(
-            col(Delivery.team_id) == team_id,
-            col(Delivery.pair_id) == pair.id,
-            col(Delivery.state) == DeliveryState.PENDING,
-        )
-        .values(state=DeliveryState.WITHDRAWN, last_error=FORGOTTEN_REASON)
-        .execution_options(synchronize_session=False)
+    store.withdraw_pending_deliveries_of_pair(
+        session=session, team_id=team_id, pair_id=pair.id, reason=FORGOTTEN_REASON
     )
 
 
@@ -491,11 +338,9 @@ def _clear_success_clauses(session: Session, pairs: Iterable[Pair], user_id: str
         if role is None:
             continue
         key = f"success_{role}"
-        for row in session.exec(
-            select(AgreementVersion).where(
-                AgreementVersion.team_id == pair.team_id, AgreementVersion.pair_id == pair.id
-            )
-        ).all():
+        for row in store.agreement_versions_of_pair(
+            session=session, team_id=pair.team_id, pair_id=pair.id
+        ):
             clauses = dict(row.clauses)
             if clauses.get(key):
                 clauses[key] = ""
@@ -516,7 +361,7 @@ def _scrub(value: Any, user_id: str, alias: str) -> Any:
 def _forget_in_imports(session: Session, team_id: str, user_id: str, alias: str) -> int:
     """CSV import previews name the people they paired: the id, and the email typed for it."""
     touched = 0
-    for batch in session.exec(select(ImportBatch).where(ImportBatch.team_id == team_id)).all():
+    for batch in store.import_batches_of_team(session=session, team_id=team_id):
         before = (batch.created_by, batch.confirmed_by, batch.rows, batch.results)
         rows = []
         for row in batch.rows:

@@ -12,7 +12,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app_factory import INSTALL_PATH, OAUTH_REDIRECT_PATH, Mentorbot, create_app
@@ -85,8 +85,7 @@ def wsgi_app(bot: Mentorbot) -> WsgiApp:
         path = environ.get("PATH_INFO", "")
         if path == HEALTH_PATH:
             try:
-                with bot.deps.db.engine.connect() as connection:
-                    connection.execute(text("SELECT 1"))
+                bot.deps.db.ping()
             except Exception:
                 log.exception("Health check: database unreachable")
                 start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
