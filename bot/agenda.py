@@ -7,13 +7,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot import messages
 from bot.curriculum import AgendaTemplate, Curriculum, QuestionSet
 from bot.errors import UserError
+from storage import actions as action_store
 from storage import agenda as store
 from storage import answers as answer_store
+from storage import goals as goal_store
 from storage import pairs as pair_store
 from storage import sessions as session_store
 from storage.agreements import current_version, signatures
@@ -200,28 +202,15 @@ def _load(session: Session, sources: _Sources, agreement_clauses: tuple) -> None
     pair, meeting = sources.pair, sources.meeting
     team, pair_id = pair.team_id, pair.id or 0
     sources.answers = list(
-        session.exec(
-            select(PromptAnswer).where(
-                PromptAnswer.team_id == team,
-                PromptAnswer.pair_id == pair_id,
-            )
-        ).all()
+        answer_store.answers_of_pair(session=session, team_id=team, pair_id=pair_id)
     )
-    actions = session.exec(
-        select(ActionItem)
-        .where(ActionItem.team_id == team, ActionItem.pair_id == pair_id)
-        .order_by(col(ActionItem.created_at))
-    ).all()
+    actions = action_store.items_of_pair(session=session, team_id=team, pair_id=pair_id)
     sources.actions_open = [a for a in actions if a.done_at is None]
     sources.actions_done = [
         a for a in actions if a.done_at is not None and a.done_at >= sources.previous_start
     ]
     sources.goals = list(
-        session.exec(
-            select(Goal)
-            .where(Goal.team_id == team, Goal.pair_id == pair_id)
-            .order_by(col(Goal.created_at))
-        ).all()
+        goal_store.goals_of_pair_oldest_first(session=session, team_id=team, pair_id=pair_id)
     )
     sources.topics = [
         (t.author_id, t.text)

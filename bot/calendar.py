@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
-from sqlmodel import col, select
 
 from bot import messages
 from bot.errors import UserError
@@ -73,14 +72,9 @@ def series_for_calendar(
             return CalendarSeries(pair, series, (meeting,))
         if not series.active:
             raise UserError(messages.CALENDAR_SERIES_ENDED)
-        rows = session.exec(
-            select(MentoringSession)
-            .where(
-                MentoringSession.team_id == team_id,
-                MentoringSession.series_id == series.id,
-            )
-            .order_by(col(MentoringSession.occurrence))
-        ).all()
+        rows = session_store.sessions_of_series(
+            session=session, team_id=team_id, series_id=series.id
+        )
         return CalendarSeries(pair, series, tuple(rows))
 
 

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot import agreement, messages, sessions
 from bot.actions import local_today
@@ -24,18 +23,13 @@ from bot.prompts import QUESTION_SET_OF, SESSION_BOUND, PromptContent
 from bot.sessions import Upcoming
 from bot.settings import ProgramSettings
 from storage import actions as action_store
+from storage import home as home_store
 from storage import pairs as pair_store
 from storage.db import Database
 from storage.models import (
     ActionItem,
-    Delivery,
-    DeliveryState,
-    DiaryEntry,
-    MentoringSession,
     Pair,
     PairStatus,
-    PromptAnswer,
-    SessionStatus,
 )
 
 
@@ -207,47 +201,22 @@ def _waiting_prompts(
         return ()
     kinds = [str(k) for k in QUESTION_SET_OF]
     bound = [str(k) for k in SESSION_BOUND]
-    rows = session.exec(
-        select(Delivery, MentoringSession)
-        .join(
-            MentoringSession,
-            and_(
-                col(MentoringSession.id) == col(Delivery.session_id),
-                col(MentoringSession.team_id) == col(Delivery.team_id),
-            ),
-            isouter=True,
-        )
-        .where(
-            col(Delivery.team_id) == team_id,
-            col(Delivery.recipient) == user_id,
-            col(Delivery.state) == DeliveryState.SENT,
-            col(Delivery.kind).in_(kinds),
-            col(Delivery.pair_id).in_(list(active)),
-            or_(
-                col(Delivery.kind).not_in(bound),
-                and_(
-                    col(MentoringSession.status) == SessionStatus.SCHEDULED,
-                    col(MentoringSession.starts_at) > now,
-                ),
-            ),
-        )
-        .order_by(col(Delivery.sent_at).desc(), col(Delivery.id).desc())
-    ).all()
-    session_ids = [d.session_id for d, _ in rows if d.session_id is not None]
-    answered = {
-        (pair_id, session_id, set_key)
-        for pair_id, session_id, set_key in session.exec(
-            select(PromptAnswer.pair_id, PromptAnswer.session_id, PromptAnswer.question_set).where(
-                col(PromptAnswer.team_id) == team_id,
-                col(PromptAnswer.author_id) == user_id,
-                col(PromptAnswer.pair_id).in_(list(active)),
-                or_(
-                    col(PromptAnswer.session_id).is_(None),
-                    col(PromptAnswer.session_id).in_(session_ids),
-                ),
-            )
-        ).all()
-    }
+    rows = home_store.sent_question_prompts(
+        session=session,
+        team_id=team_id,
+        user_id=user_id,
+        pair_ids=list(active),
+        kinds=kinds,
+        session_bound=bound,
+        now=now,
+    )
+    answered = home_store.answered_question_sets(
+        session=session,
+        team_id=team_id,
+        user_id=user_id,
+        pair_ids=list(active),
+        session_ids=[d.session_id for d, _ in rows if d.session_id is not None],
+    )
     waiting: list[WaitingPrompt] = []
     seen_expectations: set[int] = set()
     for delivery, meeting in rows:
@@ -291,32 +260,10 @@ def _diary_streak(
     breaks the streak: there is still time to write it. Only the existence of the viewer's
     own entries is read, never their text, and never anyone else's.
     """
-    held = session.exec(
-        select(MentoringSession)
-        .join(
-            Pair,
-            and_(
-                col(Pair.id) == col(MentoringSession.pair_id),
-                col(Pair.team_id) == col(MentoringSession.team_id),
-            ),
-        )
-        .where(
-            col(MentoringSession.team_id) == team_id,
-            col(MentoringSession.status) == SessionStatus.HELD,
-            or_(col(Pair.mentor_id) == user_id, col(Pair.mentee_id) == user_id),
-        )
-        .order_by(col(MentoringSession.starts_at).desc(), col(MentoringSession.id).desc())
-    ).all()
+    held = home_store.held_sessions_of_person(session=session, team_id=team_id, user_id=user_id)
     if not held:
         return DiaryStreak(0, pending=False)
-    written = set(
-        session.exec(
-            select(DiaryEntry.session_id).where(
-                col(DiaryEntry.team_id) == team_id,
-                col(DiaryEntry.author_id) == user_id,
-            )
-        ).all()
-    )
+    written = home_store.sessions_with_diary_by(session=session, team_id=team_id, user_id=user_id)
     count, pending = 0, False
     for meeting in held:
         if meeting.id in written:

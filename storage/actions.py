@@ -90,3 +90,12 @@ def mark_item_done(*, session: Session, team_id: str, item_id: int, by: str, now
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def items_of_pair(*, session: Session, team_id: str, pair_id: int) -> Sequence[ActionItem]:
+    """All the pair's items, open and done, oldest first."""
+    return session.exec(
+        select(ActionItem)
+        .where(col(ActionItem.team_id) == team_id, col(ActionItem.pair_id) == pair_id)
+        .order_by(col(ActionItem.created_at))
+    ).all()

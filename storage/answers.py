@@ -1,4 +1,4 @@
-"""Queries about prompt answers and diary entries; private text is only read for its author."""
+"""Queries about prompt answers and diary entries: read by their author, or for the agenda."""
 
 from __future__ import annotations
 
@@ -137,3 +137,12 @@ def latest_diary_before(
         )
         .order_by(col(MentoringSession.starts_at).desc())
     ).first()
+
+
+def answers_of_pair(*, session: Session, team_id: str, pair_id: int) -> Sequence[PromptAnswer]:
+    """Every prompt answer given in the pair, by either partner (for the pair's own agenda)."""
+    return session.exec(
+        select(PromptAnswer).where(
+            col(PromptAnswer.team_id) == team_id, col(PromptAnswer.pair_id) == pair_id
+        )
+    ).all()

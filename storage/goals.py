@@ -102,3 +102,12 @@ def mark_goal_reached(
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def goals_of_pair_oldest_first(*, session: Session, team_id: str, pair_id: int) -> Sequence[Goal]:
+    """All the pair's goals, open and reached, in the order they were set."""
+    return session.exec(
+        select(Goal)
+        .where(col(Goal.team_id) == team_id, col(Goal.pair_id) == pair_id)
+        .order_by(col(Goal.created_at))
+    ).all()

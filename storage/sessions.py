@@ -161,3 +161,17 @@ def upcoming_for_pair(
         .order_by(col(MentoringSession.starts_at))
     ).all()
     return [m for m in rows if m.ends_at > now]
+
+
+def sessions_of_series(
+    *, session: Session, team_id: str, series_id: int | None
+) -> Sequence[MentoringSession]:
+    """Every session of a series, whatever its status, in the order they occur."""
+    return session.exec(
+        select(MentoringSession)
+        .where(
+            col(MentoringSession.team_id) == team_id,
+            col(MentoringSession.series_id) == series_id,
+        )
+        .order_by(col(MentoringSession.occurrence))
+    ).all()

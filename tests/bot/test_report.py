@@ -20,8 +20,8 @@ from bot.report import (
     ProgramHealth,
     ProgramReport,
     csv_filename,
-    people_listed,
     error_code,
+    people_listed,
     program_report,
     report_csv,
 )
