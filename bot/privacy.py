@@ -18,6 +18,7 @@ from sqlmodel import Session
 from bot import messages
 from bot.curriculum import Curriculum
 from bot.errors import UserError
+from storage import lifecycle as lifecycle_store
 from storage import privacy as store
 from storage.db import Database
 from storage.models import Pair, PairStatus
@@ -326,8 +327,8 @@ def _end_pair(session: Session, pair: Pair, alias: str) -> None:
     store.cancel_scheduled_sessions_of_pair(
         session=session, team_id=team_id, pair_id=pair.id, by=alias
     )
-    store.withdraw_pending_deliveries_of_pair(
-        session=session, team_id=team_id, pair_id=pair.id, reason=FORGOTTEN_REASON
+    lifecycle_store.withdraw_pair_deliveries(
+        session=session, team_id=team_id, pair_id=pair.id or 0, reason=FORGOTTEN_REASON
     )
 
 

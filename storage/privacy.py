@@ -241,22 +241,6 @@ def cancel_scheduled_sessions_of_pair(
     )
 
 
-def withdraw_pending_deliveries_of_pair(
-    *, session: Session, team_id: str, pair_id: int | None, reason: str
-) -> None:
-    """The pair's pending deliveries are withdrawn, with `reason` as their last error."""
-    session.execute(
-        update(Delivery)
-        .where(
-            col(Delivery.team_id) == team_id,
-            col(Delivery.pair_id) == pair_id,
-            col(Delivery.state) == DeliveryState.PENDING,
-        )
-        .values(state=DeliveryState.WITHDRAWN, last_error=reason)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def withdraw_pending_deliveries_to(
     *, session: Session, team_id: str, user_id: str, reason: str
 ) -> None:
