@@ -35,8 +35,8 @@ def database_command(action: str) -> int:
     from sqlalchemy import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.runner import database_problem
     from bot.settings import database_url, read_environment
+    from runtime.runner import database_problem
     from storage.db import make_engine
     from storage.migrations import SchemaError, schema_status, upgrade
 
@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("See .env.example for every setting.", file=sys.stderr)
         return 2
 
-    from bot.runner import StartupError, dispatch_once, run_bot
+    from runtime.runner import StartupError, dispatch_once, run_bot
 
     try:
         if args.command == "dispatch":

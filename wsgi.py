@@ -19,9 +19,9 @@ from typing import NoReturn
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.app_factory import Mentorbot
-from bot.runner import StartResponse, StartupError, build_bot, start_dispatcher, wsgi_app
 from bot.settings import Settings, SettingsError, load_settings, read_environment
+from runtime.assembly import Mentorbot
+from runtime.runner import StartResponse, StartupError, build_bot, start_dispatcher, wsgi_app
 
 log = logging.getLogger("mentorbot.wsgi")
 # gunicorn stops (rather than restarting workers forever) when a worker exits with this.

@@ -43,7 +43,7 @@ from sqlalchemy import Engine, func, insert, select
 
 from bot.delivery import Dispatcher, Kind, PassReport, slack_pacing
 from bot.deps import system_clock
-from bot.sender import METADATA_EVENT, SlackSender
+from runtime.sender import METADATA_EVENT, SlackSender
 from storage.db import Database, create_schema, make_engine
 from storage.models import Delivery, DeliveryState, DmChannel
 from tests.support.slack_standin import (

@@ -27,11 +27,11 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlmodel import SQLModel
 
 from bench.seed import analyze, insert_rows
-from bot.app_factory import Mentorbot
 from bot.curriculum import load_curriculum
 from bot.delivery import Dispatcher, Kind
 from bot.deps import Deps
 from bot.settings import Settings, load_settings
+from runtime.assembly import Mentorbot
 from storage.db import Database, make_engine
 from storage.models import (
     AgreementVersion,

@@ -97,10 +97,10 @@ def _prepare(folder: Path, standin: Any, pairs: int) -> tuple[str, dict[str, lis
     from blocks.actions import build_add_action_modal
     from bot import sessions
     from bot.actions import OWNER, TEXT
-    from bot.app_factory import create_app
     from bot.ids import Action
     from bot.sessions import ScheduleRequest
     from bot.settings import Cadence, load_settings
+    from runtime.assembly import create_app
     from storage.models import Pair
     from tests.support.slack_driver import SlackDriver, bolt_transport
 

@@ -90,7 +90,7 @@ class SendFailure(Exception):
 
 
 class Sender(Protocol):
-    """The Slack side of delivery (implemented over slack_sdk in bot/sender.py)."""
+    """The Slack side of delivery (implemented over slack_sdk in runtime/sender.py)."""
 
     def open_dm(self, team_id: str, user_id: str) -> str: ...
 

@@ -1,198 +1,155 @@
-"""Registers every command, action, view and event listener: the app's surface in one table.
+"""The app's whole surface in one table: every /mentor subcommand, button, modal and event
+Mentorbot answers, and the message each kind of delivery becomes when the dispatcher sends it.
 
-Each feature module in handlers/ exports what it answers: SUBCOMMANDS (of /mentor),
-ACTIONS (by action_id), VIEWS (by callback_id) and COMPOSERS (the message each delivery
-kind becomes when the dispatcher sends it).
+runtime/listeners.py binds these to Bolt. A key listed twice is a DuplicateListener error at
+import, never a silent overwrite.
 """
 
 from __future__ import annotations
 
-import inspect
-import logging
-import re
-import threading
-from collections.abc import Callable
-from concurrent.futures import Executor
+from collections.abc import Callable, Hashable, Iterable
 from functools import partial
-from typing import Any
-
-from slack_bolt import Ack, App
+from typing import Any, TypeVar
 
 from bot.delivery import Kind
 from bot.deps import Deps
-from bot.ids import COMMAND
-from bot.request_guard import claim_event
-from handlers import actions, agenda, agreement, commands, goals, home, pairs, prompts, sessions
-from handlers import calendar as session_calendar
-from handlers import importer as csv_import
-from handlers import lifecycle as pair_lifecycle
-from handlers import privacy as data_rights
-from handlers import report as program_health
-from handlers.errors import handle_error
+from bot.ids import COMMAND, Action, View
+from handlers import (
+    actions,
+    agenda,
+    agreement,
+    calendar,
+    commands,
+    goals,
+    home,
+    importer,
+    lifecycle,
+    pairs,
+    privacy,
+    prompts,
+    report,
+    sessions,
+)
 from handlers.request import CommandRequest
 from storage.models import Delivery
 
-FEATURES = (
-    pairs,
-    agreement,
-    sessions,
-    prompts,
-    agenda,
-    actions,
-    goals,
-    session_calendar,
-    home,
-    data_rights,
-    pair_lifecycle,
-    csv_import,
-    program_health,
-)
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class DuplicateListener(Exception):
+    """Two entries of one table answer the same key."""
+
+
+def listener_table(what: str, entries: Iterable[tuple[K, V]]) -> dict[K, V]:
+    """`entries` as a dict; a key that appears twice raises DuplicateListener."""
+    table: dict[K, V] = {}
+    for key, value in entries:
+        if key in table:
+            raise DuplicateListener(f"{what} {key!r} is registered twice")
+        table[key] = value
+    return table
+
 
 Composer = Callable[[Deps, Delivery], dict | None]
-SUBCOMMANDS: dict[str, Callable[[CommandRequest], None]] = {}
-ACTIONS: dict[str, Callable[..., Any]] = {}
-VIEWS: dict[str, Callable[..., Any]] = {}
-COMPOSERS: dict[Kind, Composer] = {}
-EVENTS: dict[str, Callable[..., Any]] = {}
-for _feature in FEATURES:
-    for _table, _name in (
-        (SUBCOMMANDS, "SUBCOMMANDS"),
-        (ACTIONS, "ACTIONS"),
-        (VIEWS, "VIEWS"),
-        (COMPOSERS, "COMPOSERS"),
-        (EVENTS, "EVENTS"),
-    ):
-        _entries = getattr(_feature, _name, {})
-        assert not set(_entries) & set(_table), f"{_feature.__name__} registers {_name} twice"
-        _table.update(_entries)
-COMMANDS: dict[str, Callable[..., Any]] = {
-    COMMAND: partial(commands.mentor_command, subcommands=SUBCOMMANDS)
-}
 
+# /mentor <subcommand>: each takes the CommandRequest that handlers/commands.py builds.
+SUBCOMMANDS: dict[str, Callable[[CommandRequest], None]] = listener_table(
+    "subcommand",
+    [
+        ("help", pairs.show_help),
+        ("pair", pairs.pair_people),
+        ("agreement", pairs.show_agreement),
+        ("schedule", sessions.schedule_command),
+        ("sessions", sessions.sessions_command),
+        ("diary", prompts.diary_command),
+        ("agenda", agenda.agenda_command),
+        ("action", actions.action_command),
+        ("actions", actions.actions_command),
+        ("goals", goals.goals_command),
+        ("pause", lifecycle.pause_command),
+        ("resume", lifecycle.resume_command),
+        ("end", lifecycle.end_command),
+        ("import", importer.import_command),
+        ("export", privacy.export_command),
+        ("forget-me", privacy.forget_command),
+        ("report", report.report_command),
+    ],
+)
 
-log = logging.getLogger(__name__)
+COMMANDS: dict[str, Callable[..., Any]] = listener_table(
+    "command", [(COMMAND, partial(commands.mentor_command, subcommands=SUBCOMMANDS))]
+)
 
-# How long a request thread waits for its listener's ack() before answering Slack with an empty
-# 200 on its own: Slack gives up at 3 s, and the answer still has to travel back.
-ACK_WAIT_SECONDS = 2.5
-# How long a listener thread, having acked, lets the request thread take the answer out before
-# its own work after the ack competes with it (for the GIL, and for the cores).
-HANDOFF_SECONDS = 0.05
+# Buttons (and other interactive elements), by action_id.
+ACTIONS: dict[str, Callable[..., Any]] = listener_table(
+    "action",
+    [
+        (Action.AGREEMENT_SIGN, agreement.sign_clicked),
+        (Action.AGREEMENT_EDIT, agreement.edit_clicked),
+        (Action.SESSION_RESCHEDULE, sessions.reschedule_clicked),
+        (Action.SESSION_SKIP, sessions.skip_clicked),
+        (Action.SESSION_CANCEL, sessions.cancel_clicked),
+        (Action.SESSION_CALENDAR, calendar.calendar_clicked),
+        (Action.PROMPT_ANSWER, prompts.answer_clicked),
+        (Action.SESSION_HAPPENED, prompts.happened_clicked),
+        (Action.SESSION_DID_NOT_HAPPEN, prompts.did_not_happen_clicked),
+        (Action.DIARY_WRITE, prompts.diary_clicked),
+        (Action.DIARY_PAGE, prompts.diary_page_clicked),
+        (Action.AGENDA_POST, agenda.post_clicked),
+        (Action.ACTION_DONE, actions.done_clicked),
+        (Action.ACTION_ADD, actions.add_clicked),
+        (Action.GOAL_ADD, goals.add_clicked),
+        (Action.GOAL_REACHED, goals.reached_clicked),
+        (Action.HOME_AGREEMENT_OPEN, home.agreement_clicked),
+        (Action.HOME_AGREEMENT_SIGN, home.sign_clicked),
+        (Action.HOME_ACTION_DONE, home.done_clicked),
+        (Action.PAIR_END, lifecycle.end_clicked),
+        (Action.IMPORT_CONFIRM, importer.import_confirm_clicked),
+        (Action.REPORT_EXPORT, report.export_clicked),
+        (Action.NUDGE_SCHEDULE, report.nudge_schedule_clicked),
+    ],
+)
 
+# Modal submissions, by callback_id.
+VIEWS: dict[str, Callable[..., Any]] = listener_table(
+    "view",
+    [
+        (View.AGREEMENT_EDIT, agreement.edit_submitted),
+        (View.SCHEDULE, sessions.schedule_submitted),
+        (View.RESCHEDULE, sessions.reschedule_submitted),
+        (View.PROMPT_ANSWERS, prompts.answers_submitted),
+        (View.DIARY, prompts.diary_submitted),
+        (View.ACTION_ADD, actions.add_submitted),
+        (View.GOAL_ADD, goals.add_submitted),
+        (View.IMPORT, importer.import_submitted),
+        (View.FORGET_ME, privacy.forget_submitted),
+    ],
+)
 
-class AckRelay:
-    """The ack() a listener is given: answers through Bolt's Ack and wakes the request thread.
+# Events API, by event type; each runs once per event id (Slack's retries run nothing).
+EVENTS: dict[str, Callable[..., Any]] = listener_table(
+    "event", [("app_home_opened", home.home_opened)]
+)
 
-    The request thread waits on `given`, set by the ack or, if the listener raises or ends
-    without acking, when it finishes. The listener thread, once it has acked, waits (briefly)
-    on `taken`, which the request thread sets as it takes the answer back to Slack.
-    """
-
-    def __init__(self, ack: Ack) -> None:
-        self._ack = ack
-        self._request_thread = threading.get_ident()
-        self.given = threading.Event()
-        self.taken = threading.Event()
-
-    @property
-    def response(self) -> Any:
-        return self._ack.response
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        answer = self._ack(*args, **kwargs)
-        self.given.set()
-        if threading.get_ident() != self._request_thread:  # an inline executor runs it here
-            self.taken.wait(HANDOFF_SECONDS)
-        return answer
-
-
-def _bind(
-    listener: Callable[..., Any],
-    deps: Deps,
-    executor: Executor,
-    *,
-    once_per_event: bool = False,
-) -> Callable[..., Any]:
-    """The listener with `deps` filled in, run on `executor`; its ack travels back at once.
-
-    The app runs with process_before_response=True, so Bolt calls this in the thread that
-    serves the HTTP request and sends whatever was acked when it returns. The listener itself
-    runs on `executor`: this thread waits only for its ack() (an Event, not Bolt's 10 ms
-    polling), and the Web API calls after the ack go on in the listener's thread. Events are
-    acknowledged by Bolt as soon as this returns, so their listener isn't waited for at all.
-
-    Errors are answered here rather than by Bolt: Bolt resets an already-sent ack when a
-    listener raises, and Slack would then see a failure. With `once_per_event`, the event's
-    id is claimed first and a retry runs nothing.
-    """
-    own = [
-        name
-        for name, p in inspect.signature(listener).parameters.items()
-        if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
-    ]
-    needed = sorted(set(own) | {"ack", "body", "client", "respond", "logger"})
-    name = getattr(listener, "__name__", getattr(listener, "func", listener).__name__)
-
-    def run(kwargs: dict[str, Any], relay: AckRelay | None) -> None:
-        try:
-            if once_per_event and not claim_event(deps.db, kwargs["body"], now=deps.clock()):
-                return  # Slack's retry of an event already taken on
-            listener(**{name: kwargs[name] for name in own}, deps=deps)
-        except Exception as error:
-            if kwargs["ack"].response is None:
-                # It raised before acknowledging (a modal validates first): ack now, so Slack
-                # doesn't show a timeout; the person hears about it from handle_error.
-                kwargs["ack"]()
-            handle_error(
-                error, kwargs["body"], kwargs["respond"], kwargs["client"], kwargs["logger"]
-            )
-        finally:
-            if relay is not None:
-                relay.given.set()
-
-    def guarded(**kwargs: Any) -> None:
-        if once_per_event:  # Bolt acks an event when this returns
-            executor.submit(run, kwargs, None)
-            return
-        relay = AckRelay(kwargs["ack"])
-        executor.submit(run, {**kwargs, "ack": relay}, relay)
-        if not relay.given.wait(ACK_WAIT_SECONDS):
-            log.warning(
-                "%s did not ack within %ss; Slack gets an empty 200", name, ACK_WAIT_SECONDS
-            )
-        if kwargs["ack"].response is None:  # late, or it ended without acking
-            kwargs["ack"]()
-        relay.taken.set()
-
-    # Bolt passes a listener exactly the arguments its signature names.
-    guarded.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in needed]
-    )
-    guarded.__name__ = name
-    return guarded
-
-
-def register(app: App, deps: Deps, executor: Executor) -> None:
-    """Every listener on `app` (built with process_before_response=True), run on `executor`."""
-    for name, listener in COMMANDS.items():
-        app.command(name)(_bind(listener, deps, executor))
-    for action_id, listener in ACTIONS.items():
-        app.action(action_id)(_bind(listener, deps, executor))
-    for callback_id, listener in VIEWS.items():
-        app.view(callback_id)(_bind(listener, deps, executor))
-    for event_type, listener in EVENTS.items():
-        app.event(event_type)(_bind(listener, deps, executor, once_per_event=True))
-    # Last, so it only sees what nothing above answers: an event the app is subscribed to but
-    # doesn't handle gets a 200 (a 404 would make Slack retry it, then disable the URL).
-    app.event(ANY_EVENT)(acknowledge_event)
-    app.error(handle_error)
-
-
-ANY_EVENT = re.compile(r".*", re.DOTALL)
-
-
-def acknowledge_event(body: dict) -> None:
-    """Nothing to do: Bolt has already acknowledged the event."""
+# What each delivery kind becomes when the dispatcher sends it (None: no longer needed).
+COMPOSERS: dict[Kind, Composer] = listener_table(
+    "delivery kind",
+    [
+        (Kind.PREP, prompts.compose_prompt),
+        (Kind.CHECKIN, prompts.compose_prompt),
+        (Kind.AFTER_SESSION, prompts.compose_prompt),
+        (Kind.DIARY_REMINDER, prompts.compose_prompt),
+        (Kind.SESSION_ANNOUNCE, prompts.compose_prompt),
+        (Kind.FIRST_MEETING, prompts.compose_prompt),
+        (Kind.EXPECTATIONS, prompts.compose_prompt),
+        (Kind.CLOSING, prompts.compose_prompt),
+        (Kind.AGENDA_SHARE, agenda.compose_agenda_share),
+        (Kind.ACTION_REMINDER, actions.compose_reminder),
+        (Kind.NUDGE, report.compose_nudge),
+        (Kind.ADMIN_DIGEST, report.compose_digest),
+    ],
+)
 
 
 def compose(deps: Deps, delivery: Delivery) -> dict | None:

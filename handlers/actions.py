@@ -18,10 +18,8 @@ from blocks.actions import (
 from blocks.help import build_reply
 from bot import actions, messages
 from bot.actions import LIST_ITEM_PREFIX, OWNER, REMINDER_BLOCK
-from bot.delivery import Kind
 from bot.deps import Deps
 from bot.errors import FieldErrors, UserError
-from bot.ids import Action, View
 from handlers.payloads import (
     clicked_block,
     first_action_value,
@@ -197,9 +195,3 @@ def compose_reminder(deps: Deps, delivery: Delivery) -> dict | None:
     """The owner's reminder the day before an item falls due (None: done, or pair inactive)."""
     reminder = actions.reminder_for(deps.db, delivery)
     return None if reminder is None else build_action_reminder(reminder)
-
-
-SUBCOMMANDS = {"action": action_command, "actions": actions_command}
-ACTIONS = {Action.ACTION_DONE: done_clicked, Action.ACTION_ADD: add_clicked}
-VIEWS = {View.ACTION_ADD: add_submitted}
-COMPOSERS = {Kind.ACTION_REMINDER: compose_reminder}

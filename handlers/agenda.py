@@ -11,10 +11,8 @@ from blocks.help import build_reply
 from blocks.text import local_time
 from bot import agenda, messages, pairing
 from bot.agreement import agreement_clauses
-from bot.delivery import Kind
 from bot.deps import Deps
 from bot.errors import UserError
-from bot.ids import Action
 from handlers.payloads import first_action_value, split_ids
 from handlers.request import CommandRequest
 from storage.models import Delivery, Pair
@@ -98,8 +96,3 @@ def compose_agenda_share(deps: Deps, delivery: Delivery) -> dict | None:
         agreement_clauses=agreement_clauses(deps.settings.program),
     )
     return build_agenda_message(view, with_actions=False)
-
-
-SUBCOMMANDS = {"agenda": agenda_command}
-ACTIONS = {Action.AGENDA_POST: post_clicked}
-COMPOSERS = {Kind.AGENDA_SHARE: compose_agenda_share}

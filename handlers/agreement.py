@@ -18,7 +18,6 @@ from bot import agreement, messages
 from bot.agreement import AgreementState
 from bot.deps import Deps
 from bot.errors import FieldErrors, UserError
-from bot.ids import Action, View
 from handlers.payloads import (
     first_action_value,
     int_or_none,
@@ -142,7 +141,3 @@ def announce_agreement_change(
             state, editor_id=editor_id, signatures_cleared=outcome.signatures_cleared
         ),
     )
-
-
-ACTIONS = {Action.AGREEMENT_SIGN: sign_clicked, Action.AGREEMENT_EDIT: edit_clicked}
-VIEWS = {View.AGREEMENT_EDIT: edit_submitted}

@@ -12,7 +12,6 @@ from blocks.sessions import cadence_label
 from bot import calendar, messages
 from bot.deps import Deps
 from bot.errors import UserError
-from bot.ids import Action
 from handlers.payloads import first_action_value, int_or_none
 from handlers.slack_api import display_name, user_profile
 
@@ -60,6 +59,3 @@ def calendar_clicked(
             response_type="ephemeral",
             replace_original=False,
         )
-
-
-ACTIONS = {Action.SESSION_CALENDAR: calendar_clicked}

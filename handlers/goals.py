@@ -19,7 +19,6 @@ from bot.actions import local_today
 from bot.deps import Deps
 from bot.errors import FieldErrors, UserError
 from bot.goals import LIST_ITEM_PREFIX, TITLE
-from bot.ids import Action, View
 from handlers.payloads import (
     clicked_block,
     first_action_value,
@@ -116,8 +115,3 @@ def reached_clicked(
             response_type="ephemeral",
             replace_original=True,
         )
-
-
-SUBCOMMANDS = {"goals": goals_command}
-ACTIONS = {Action.GOAL_ADD: add_clicked, Action.GOAL_REACHED: reached_clicked}
-VIEWS = {View.GOAL_ADD: add_submitted}

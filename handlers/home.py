@@ -12,7 +12,6 @@ from blocks.home import build_home_agreement_modal, build_home_unavailable, buil
 from bot import actions, agreement, home, messages
 from bot.deps import Deps
 from bot.errors import UserError
-from bot.ids import Action
 from handlers.actions import zone_of
 from handlers.agreement import refresh_agreement_messages
 from handlers.payloads import first_action_value, int_or_none, split_ids
@@ -159,11 +158,3 @@ def done_clicked(ack: Any, body: dict, client: WebClient, context: Any, *, deps:
     finally:
         # Also after a refusal: an item done or gone elsewhere leaves the refreshed view.
         publish_home(client, deps, team_id=context.team_id, user_id=context.user_id)
-
-
-EVENTS = {"app_home_opened": home_opened}
-ACTIONS = {
-    Action.HOME_AGREEMENT_OPEN: agreement_clicked,
-    Action.HOME_AGREEMENT_SIGN: sign_clicked,
-    Action.HOME_ACTION_DONE: done_clicked,
-}

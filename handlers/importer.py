@@ -24,7 +24,7 @@ from blocks.importer import (
 from bot import importer, messages, pairing
 from bot.deps import Deps
 from bot.errors import FieldErrors, UserError
-from bot.ids import IMPORT_FILE_BLOCK, IMPORT_PASTE_BLOCK, Action, View
+from bot.ids import IMPORT_FILE_BLOCK, IMPORT_PASTE_BLOCK
 from bot.importer import ALREADY_PAIRED, PAIRED, RowCheck
 from bot.settings import Settings
 from handlers.pairs import establish_pair
@@ -252,8 +252,3 @@ def import_confirm_clicked(
         deps.db, team_id=context.team_id, preview=preview, results=results
     )
     _present(client, build_import_report(report), **where, close="Done")
-
-
-SUBCOMMANDS = {"import": import_command}
-ACTIONS = {Action.IMPORT_CONFIRM: import_confirm_clicked}
-VIEWS = {View.IMPORT: import_submitted}

@@ -19,7 +19,6 @@ from blocks.lifecycle import (
 from bot import lifecycle, messages
 from bot.deps import Deps
 from bot.errors import UserError
-from bot.ids import Action
 from bot.lifecycle import LifecycleChange, Verb
 from handlers.payloads import first_action_value, int_or_none
 from handlers.request import CommandRequest
@@ -117,7 +116,3 @@ def end_clicked(
     )
     _announce(client, change, "end")
     respond(**build_lifecycle_done(change, "end"), response_type="ephemeral", replace_original=True)
-
-
-SUBCOMMANDS = {"pause": pause_command, "resume": resume_command, "end": end_command}
-ACTIONS = {Action.PAIR_END: end_clicked}

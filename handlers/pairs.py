@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -98,10 +96,3 @@ def show_agreement(request: CommandRequest) -> None:
         request.reply(
             build_reply(messages.AGREEMENT_POSTED.format(partner=pair.partner_of(request.user_id)))
         )
-
-
-SUBCOMMANDS: dict[str, Callable[[CommandRequest], None]] = {
-    "pair": pair_people,
-    "agreement": show_agreement,
-    "help": show_help,
-}

@@ -13,7 +13,6 @@ from blocks.privacy import build_forget_done, build_forget_modal
 from bot import messages, privacy
 from bot.deps import Deps
 from bot.errors import UserError
-from bot.ids import View
 from handlers.calendar import open_dm
 from handlers.request import CommandRequest
 
@@ -70,7 +69,3 @@ def forget_submitted(ack: Any, view: dict, client: WebClient, context: Any, *, d
         except SlackApiError as error:
             log.warning("Couldn't tell pair %s it ended: %s", pair.id, error.response.get("error"))
     client.chat_postMessage(channel=context.user_id, **build_forget_done(outcome))
-
-
-SUBCOMMANDS = {"export": export_command, "forget-me": forget_command}
-VIEWS = {View.FORGET_ME: forget_submitted}

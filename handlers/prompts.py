@@ -19,10 +19,9 @@ from blocks.prompts import (
     build_shared_diary,
 )
 from bot import actions, agreement, messages, prompts
-from bot.delivery import Kind
 from bot.deps import Deps
 from bot.errors import FieldErrors, UserError
-from bot.ids import DIARY_OPTIONS_BLOCK, OPEN_QUESTIONS_TO_AGENDA, SHARE_WITH_PARTNER, Action, View
+from bot.ids import DIARY_OPTIONS_BLOCK, OPEN_QUESTIONS_TO_AGENDA, SHARE_WITH_PARTNER
 from handlers.actions import post_action_note
 from handlers.agreement import announce_agreement_change
 from handlers.home import publish_home
@@ -324,27 +323,3 @@ def compose_prompt(deps: Deps, delivery: Delivery) -> dict | None:
     """The message a session prompt becomes when it is sent (None: no longer needed)."""
     content = prompts.content_for(deps.db, delivery, deps.curriculum, now=deps.clock())
     return None if content is None else build_delivery_message(content)
-
-
-SUBCOMMANDS = {"diary": diary_command}
-ACTIONS = {
-    Action.PROMPT_ANSWER: answer_clicked,
-    Action.SESSION_HAPPENED: happened_clicked,
-    Action.SESSION_DID_NOT_HAPPEN: did_not_happen_clicked,
-    Action.DIARY_WRITE: diary_clicked,
-    Action.DIARY_PAGE: diary_page_clicked,
-}
-VIEWS = {View.PROMPT_ANSWERS: answers_submitted, View.DIARY: diary_submitted}
-COMPOSERS = {
-    kind: compose_prompt
-    for kind in (
-        Kind.PREP,
-        Kind.CHECKIN,
-        Kind.AFTER_SESSION,
-        Kind.DIARY_REMINDER,
-        Kind.SESSION_ANNOUNCE,
-        Kind.FIRST_MEETING,
-        Kind.EXPECTATIONS,
-        Kind.CLOSING,
-    )
-}

@@ -10,10 +10,8 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from blocks.report import build_admin_digest, build_export_sent, build_nudge, build_report_message
 from blocks.sessions import build_schedule_modal
 from bot import messages, report, sessions, stalling
-from bot.delivery import Kind
 from bot.deps import Deps
 from bot.errors import UserError
-from bot.ids import Action
 from handlers.payloads import first_action_value, int_or_none
 from handlers.request import CommandRequest
 from handlers.slack_api import names_of
@@ -100,8 +98,3 @@ def compose_digest(deps: Deps, delivery: Delivery) -> dict | None:
     """An admin's daily digest of at-risk pairs; nothing when nothing is at risk."""
     digest = stalling.digest_for(deps.db, deps.settings, delivery, now=deps.clock())
     return None if digest is None else build_admin_digest(digest)
-
-
-SUBCOMMANDS = {"report": report_command}
-ACTIONS = {Action.REPORT_EXPORT: export_clicked, Action.NUDGE_SCHEDULE: nudge_schedule_clicked}
-COMPOSERS = {Kind.NUDGE: compose_nudge, Kind.ADMIN_DIGEST: compose_digest}

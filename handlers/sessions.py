@@ -18,7 +18,6 @@ from blocks.sessions import (
 from bot import messages, pairing, sessions
 from bot.deps import Deps
 from bot.errors import FieldErrors, UserError
-from bot.ids import Action, View
 from bot.sessions import ONCE, RECURRENCE, WHEN, SessionView
 from handlers.payloads import (
     first_action_value,
@@ -224,12 +223,3 @@ def _update_clicked(client: WebClient, body: dict, view: SessionView) -> None:
         client.chat_update(channel=channel, ts=ts, **build_session_message(view))
     if view.session.message_ts and view.session.message_ts != ts:
         refresh_session_message(client, view)
-
-
-SUBCOMMANDS = {"schedule": schedule_command, "sessions": sessions_command}
-ACTIONS = {
-    Action.SESSION_RESCHEDULE: reschedule_clicked,
-    Action.SESSION_SKIP: skip_clicked,
-    Action.SESSION_CANCEL: cancel_clicked,
-}
-VIEWS = {View.SCHEDULE: schedule_submitted, View.RESCHEDULE: reschedule_submitted}

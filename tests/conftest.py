@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import Engine, text
 
-from bot.app_factory import Mentorbot, create_app
 from bot.settings import Settings, load_settings
+from runtime.assembly import Mentorbot, create_app
 from storage.db import Database, create_schema, make_engine
 
 if TYPE_CHECKING:
@@ -208,7 +208,7 @@ def build_harness(
     standin: SlackStandIn, clock: FixedClock, settings: Settings, engine: Engine | None = None
 ) -> Harness:
     settings = replace(settings, slack_api_url=standin.api_url)
-    from bot.app_factory import make_client
+    from runtime.assembly import make_client
     from tests.support.slack_driver import SlackDriver, bolt_transport
 
     bot = create_app(

@@ -23,7 +23,7 @@ from sqlmodel import col, select
 
 from bot import pairing
 from bot.delivery import CLAIM_LEASE, Compose, Dispatcher, Kind
-from bot.sender import METADATA_EVENT, SlackSender
+from runtime.sender import METADATA_EVENT, SlackSender
 from storage import deliveries as store
 from storage.db import Database, make_engine
 from storage.migrations import ensure_schema

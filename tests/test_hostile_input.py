@@ -48,14 +48,14 @@ from sqlmodel import select as select_rows
 import handlers
 from bot import actions as action_domain
 from bot import agenda, agreement, goals, pairing, sessions
-from bot.app_factory import create_app, make_client
 from bot.goals import GoalForm
 from bot.pairing import PairRequest
-from bot.request_guard import SignatureCheck, claim_event
-from bot.runner import EVENTS_PATH, wsgi_app
 from bot.sessions import ScheduleRequest
 from bot.settings import Cadence
 from handlers.errors import SOMETHING_WENT_WRONG
+from runtime.assembly import create_app, make_client
+from runtime.request_guard import SignatureCheck, claim_event
+from runtime.runner import EVENTS_PATH, wsgi_app
 from storage.db import Database, make_engine
 from storage.models import Pair
 from tests.conftest import (

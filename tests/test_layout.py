@@ -1,4 +1,4 @@
-"""The layout rule that every query lives in storage/: none is built in bot/, handlers/, blocks/."""
+"""Layout rules: queries live in storage/, imports flow one way, the domain never imports Slack."""
 
 from __future__ import annotations
 
@@ -55,3 +55,71 @@ def test_the_rule_is_checked_on_every_module() -> None:
 @pytest.mark.parametrize("path", OUTSIDE_STORAGE, ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_query_is_built_outside_storage(path: Path) -> None:
     assert sql_building(path) == [], f"{path.relative_to(ROOT)} builds SQL; move it to storage/"
+
+
+# -- imports flow one way: runtime → handlers → blocks → bot → storage --------------------------
+LAYERS = ("runtime", "handlers", "blocks", "bot", "storage")
+SLACK_PACKAGES = ("slack_bolt", "slack_sdk")
+LAYERED = sorted(path for package in LAYERS for path in (ROOT / package).rglob("*.py"))
+
+
+def imported_modules(path: Path) -> list[tuple[int, str]]:
+    """Every module `path` imports, at any depth (a function-level import counts too)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module))
+            # `from handlers import prompts` imports handlers.prompts
+            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+    return found
+
+
+def layer_of(module: str) -> str | None:
+    top = module.split(".")[0]
+    return top if top in LAYERS else None
+
+
+def upward_imports(path: Path) -> list[str]:
+    own = path.relative_to(ROOT).parts[0]
+    rank = LAYERS.index(own)
+    return [
+        f"line {line}: {module}"
+        for line, module in imported_modules(path)
+        if (layer := layer_of(module)) is not None and LAYERS.index(layer) < rank
+    ]
+
+
+def slack_imports(path: Path) -> list[str]:
+    return [
+        f"line {line}: {module}"
+        for line, module in imported_modules(path)
+        if module.split(".")[0] in SLACK_PACKAGES
+    ]
+
+
+def test_the_import_rules_are_checked_on_every_layer() -> None:
+    assert {path.relative_to(ROOT).parts[0] for path in LAYERED} == set(LAYERS)
+    # The checks see what they are meant to see, so a pass isn't vacuous.
+    assert slack_imports(ROOT / "runtime" / "assembly.py")
+    assert not upward_imports(ROOT / "runtime" / "assembly.py")
+
+
+@pytest.mark.parametrize("path", LAYERED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_nothing_imports_upward(path: Path) -> None:
+    assert upward_imports(path) == [], (
+        f"{path.relative_to(ROOT)} imports a layer above its own "
+        f"(the order is {' → '.join(LAYERS)}); move the code instead"
+    )
+
+
+DOMAIN = sorted(path for package in ("bot", "storage") for path in (ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", DOMAIN, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_domain_and_storage_never_import_slack(path: Path) -> None:
+    assert slack_imports(path) == [], (
+        f"{path.relative_to(ROOT)} imports Slack's libraries; that belongs in runtime/ or handlers/"
+    )

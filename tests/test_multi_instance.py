@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import func, insert, select, text, update
 
 from bot.delivery import Kind
-from bot.sender import METADATA_EVENT
+from runtime.sender import METADATA_EVENT
 from storage.db import Database
 from storage.migrations import ensure_schema
 from storage.models import Delivery, DeliveryState, Pair

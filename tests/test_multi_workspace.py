@@ -27,20 +27,14 @@ from sqlmodel import SQLModel, select
 
 import handlers
 from bot import agreement, prompts, sessions
-from bot.app_factory import (
-    INSTALL_PATH,
-    INSTALL_SCOPES,
-    OAUTH_REDIRECT_PATH,
-    SignedStateStore,
-    create_app,
-    make_client,
-)
 from bot.delivery import Kind
 from bot.ids import IMPORT_PASTE_BLOCK, Action, View
-from bot.runner import WsgiApp, wsgi_app
-from bot.sender import NOT_INSTALLED
 from bot.sessions import ScheduleRequest
 from bot.settings import Settings, SettingsError, load_settings
+from runtime.assembly import create_app, make_client
+from runtime.oauth import INSTALL_PATH, INSTALL_SCOPES, OAUTH_REDIRECT_PATH, SignedStateStore
+from runtime.runner import WsgiApp, wsgi_app
+from runtime.sender import NOT_INSTALLED
 from storage import actions as action_store
 from storage import agenda as agenda_store
 from storage import answers as answer_store
@@ -751,7 +745,7 @@ def test_the_install_page_asks_for_the_manifests_scopes(installed: Installed) ->
     manifest = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
     wanted = set(manifest["oauth_config"]["scopes"]["bot"])
     assert set(query["scope"][0].split(",")) == wanted, (
-        "bot/app_factory.INSTALL_SCOPES must ask for exactly manifest.yml's bot scopes"
+        "runtime/assembly.INSTALL_SCOPES must ask for exactly manifest.yml's bot scopes"
     )
     assert set(INSTALL_SCOPES) == wanted
     assert "HttpOnly" in wsgi_get(installed.web, INSTALL_PATH)[1]["set-cookie"]

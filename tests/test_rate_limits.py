@@ -31,9 +31,9 @@ from bot.delivery import (
     Rate,
     slack_pacing,
 )
-from bot.runner import start_dispatcher
-from bot.sender import SlackSender
 from bot.settings import SettingsError
+from runtime.runner import start_dispatcher
+from runtime.sender import SlackSender
 from storage import deliveries as store
 from storage.db import Database
 from storage.models import Delivery, DeliveryState

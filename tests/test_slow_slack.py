@@ -5,7 +5,7 @@ gets three times as many commands, clicks and modal submissions at once as it ke
 threads; each must be acknowledged within Slack's 3 s (the driver gives up then, as Slack
 does), and the slow work behind each must still get done. Bolt runs a listener's ack and its
 slow Web API calls as one task in its listener executor, so the executor must never make a
-listener wait for a thread (bot/app_factory.py, ListenerPool).
+listener wait for a thread (runtime/assembly.py, ListenerPool).
 """
 
 from __future__ import annotations
@@ -24,15 +24,14 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
 from bot import pairing
-from bot.app_factory import (
+from bot.delivery import Dispatcher, Kind
+from runtime.assembly import (
     LISTENER_MAX_RETRY_AFTER_SECONDS,
-    LISTENER_THREADS,
     WEB_API_TIMEOUT_SECONDS,
-    ListenerPool,
     make_client,
 )
-from bot.delivery import Dispatcher, Kind
-from bot.sender import SlackSender
+from runtime.listeners import LISTENER_THREADS, ListenerPool
+from runtime.sender import SlackSender
 from storage import deliveries as store
 from storage.db import Database, make_engine
 from storage.migrations import ensure_schema

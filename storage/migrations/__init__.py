@@ -12,7 +12,6 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,8 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Connection, DefaultClause, Engine, MetaData, inspect, text
 from sqlalchemy.types import DateTime, String, TypeDecorator
+
+from storage.oauth_tables import slack_oauth_metadata
 
 log = logging.getLogger(__name__)
 
@@ -47,23 +48,6 @@ class SchemaError(Exception):
 
 
 # -- what the migrations manage ----------------------------------------------------------------
-@cache
-def slack_oauth_metadata() -> MetaData:
-    """The tables of slack_sdk's SQLAlchemy installation store and OAuth state store."""
-    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-
-    metadata = MetaData()
-    installations = SQLAlchemyInstallationStore
-    installations.build_bots_table(metadata, installations.default_bots_table_name)
-    installations.build_installations_table(
-        metadata, installations.default_installations_table_name
-    )
-    states = SQLAlchemyOAuthStateStore
-    states.build_oauth_states_table(metadata, states.default_table_name)
-    return metadata
-
-
 def target_metadata() -> list[MetaData]:
     """Everything the migrations bring the database to: Mentorbot's tables and Slack's."""
     from sqlmodel import SQLModel

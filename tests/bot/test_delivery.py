@@ -22,7 +22,7 @@ from sqlalchemy import Engine, event, insert
 from sqlmodel import select
 
 from bot.delivery import CLAIM_LEASE, MAX_ATTEMPTS, Dispatcher, Kind, SendFailure, backoff
-from bot.sender import SlackSender
+from runtime.sender import SlackSender
 from storage import deliveries as store
 from storage.db import Database
 from storage.models import Delivery, DeliveryState

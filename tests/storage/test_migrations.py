@@ -35,9 +35,9 @@ from storage.migrations import (
     head_revision,
     schema_differences,
     schema_status,
-    slack_oauth_metadata,
     upgrade,
 )
+from storage.oauth_tables import slack_oauth_metadata
 from tests.conftest import PG_SKIP_REASON, SIGNING_SECRET, postgres_engine
 from tests.support.app_process import run_app, running_app
 from tests.support.slack_standin import SlackStandIn

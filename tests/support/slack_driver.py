@@ -75,7 +75,7 @@ def bolt_transport(app: Any) -> Transport:
     """Deliver requests in-process to a slack_bolt App via app.dispatch()."""
 
     def send(body: str, headers: dict[str, str]) -> DriverResponse:
-        from bot.request_guard import dispatch_raw
+        from runtime.request_guard import dispatch_raw
 
         # As the WSGI handler does: a body that isn't a Slack payload is a 400, not an exception.
         response = dispatch_raw(app, body, dict(headers))

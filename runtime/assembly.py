@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import queue
-import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
-from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -24,17 +19,18 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-from slack_sdk.oauth.state_store import OAuthStateStore
-from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
 from bot import sessions, stalling
 from bot.curriculum import load_curriculum
 from bot.delivery import Dispatcher, Kind, PassReport, slack_pacing
 from bot.deps import Clock, Deps, system_clock
-from bot.request_guard import SignatureCheck
-from bot.sender import SlackSender
 from bot.settings import Settings
+from handlers import compose
+from runtime.listeners import ListenerPool, register
+from runtime.oauth import make_oauth_settings
+from runtime.request_guard import SignatureCheck
+from runtime.sender import SlackSender
 from storage.db import Database, make_engine
 from storage.migrations import ensure_schema
 from storage.models import Delivery
@@ -47,131 +43,6 @@ WEB_API_TIMEOUT_SECONDS = 10
 # A listener's client retries a 429 only when Slack asks for a short wait; a longer one is
 # the listener's error to report, not a thread to park (the dispatcher has its own client).
 LISTENER_MAX_RETRY_AFTER_SECONDS = 3
-# Threads kept warm for listeners; ListenerPool starts more when they are all busy.
-LISTENER_THREADS = 16
-# The most listeners running at once; beyond it they queue (and acks wait).
-LISTENER_THREADS_LIMIT = 512
-LISTENER_IDLE_SECONDS = 60.0
-
-
-class ListenerPool(Executor):
-    """Where listeners run: every listener starts at once, on an idle thread or a new one.
-
-    handlers._bind runs a whole listener - the ack() it starts with and the Web API calls
-    after it - as one task here, while the request's thread waits (up to 2.5 s) for the ack.
-    A fixed-size pool (Bolt's default has 5 threads) queues tasks once all its threads wait
-    on slow Slack calls, and then acks would wait behind other people's Slack calls. This
-    pool doesn't queue: it keeps `keep` threads and starts another whenever none is idle (up
-    to `limit`, a last line of defence); the extra ones end after `idle_seconds` without work.
-    """
-
-    def __init__(
-        self,
-        *,
-        keep: int = LISTENER_THREADS,
-        limit: int = LISTENER_THREADS_LIMIT,
-        idle_seconds: float = LISTENER_IDLE_SECONDS,
-    ) -> None:
-        self.keep = keep
-        self.limit = limit
-        self.idle_seconds = idle_seconds
-        self._tasks: queue.SimpleQueue[tuple[Future, Callable[..., Any], tuple, dict] | None] = (
-            queue.SimpleQueue()
-        )
-        self._lock = threading.Lock()
-        # Notified whenever the thread count changes (under `_lock`); see wait_for_threads.
-        self._threads_changed = threading.Condition(self._lock)
-        self._threads = 0
-        self._idle = 0  # threads waiting for a task no other task has been promised to
-        self._waiting = 0  # tasks queued with no thread promised to them (at the limit)
-        self._closed = False
-        self._started = 0
-
-    @property
-    def threads(self) -> int:
-        with self._lock:
-            return self._threads
-
-    def wait_for_threads(self, count: int, *, timeout: float) -> bool:
-        """Block until exactly `count` threads are alive: True, or False after `timeout`."""
-        with self._threads_changed:
-            return self._threads_changed.wait_for(lambda: self._threads == count, timeout)
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        future: Future = Future()
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("ListenerPool is shut down")
-            self._tasks.put((future, fn, args, kwargs))
-            if self._idle:
-                self._idle -= 1
-            elif self._threads < self.limit:
-                self._threads += 1
-                self._threads_changed.notify_all()
-                self._started += 1
-                name = f"listener-{self._started}"
-                threading.Thread(target=self._work, name=name, daemon=True).start()
-            else:
-                self._waiting += 1  # the next thread to finish its task takes this one
-                log.warning("All %s listener threads are busy; a listener waits", self.limit)
-        return future
-
-    def _work(self) -> None:
-        while True:
-            try:
-                task = self._tasks.get(timeout=self.idle_seconds)
-            except queue.Empty:
-                with self._lock:
-                    # Only a thread nobody promised a task to may end (and never the last `keep`).
-                    if self._idle and self._threads > self.keep:
-                        self._idle -= 1
-                        self._threads -= 1
-                        self._threads_changed.notify_all()
-                        return
-                continue
-            if task is None:
-                with self._lock:
-                    self._threads -= 1
-                    self._threads_changed.notify_all()
-                return
-            future, fn, args, kwargs = task
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(fn(*args, **kwargs))
-                except BaseException as error:
-                    future.set_exception(error)
-            del task, future, fn, args, kwargs
-            with self._lock:
-                if self._waiting:
-                    self._waiting -= 1
-                else:
-                    self._idle += 1
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        with self._lock:
-            self._closed = True
-            count = self._threads
-        for _ in range(count):
-            self._tasks.put(None)
-
-
-# Multi-workspace install (OAuth): where Slack's install flow starts and returns, and the bot
-# scopes it asks for (the same as manifest.yml; tests/test_multi_workspace.py checks).
-INSTALL_PATH = "/slack/install"
-OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"
-INSTALL_SCOPES = (
-    "commands",
-    "chat:write",
-    "im:write",
-    "im:history",
-    "mpim:write",
-    "mpim:history",
-    "users:read",
-    "files:write",
-    "users:read.email",
-    "files:read",
-)
-OAUTH_STATE_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -242,8 +113,6 @@ def make_delivery_client(settings: Settings, token: str | None = None) -> WebCli
 
 
 def make_dispatcher(deps: Deps, client_for_team: Callable[[str], WebClient | None]) -> Dispatcher:
-    from handlers import compose
-
     def after_sent(delivery: Delivery, channel: str, ts: str) -> None:
         if delivery.kind == Kind.SESSION_ANNOUNCE and delivery.session_id is not None:
             sessions.remember_session_message(
@@ -278,8 +147,6 @@ def create_app(
     dispatcher's client in single-workspace mode; with the multi-workspace install each
     workspace's client is built from its installation.
     """
-    from handlers import register
-
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -315,7 +182,7 @@ def create_app(
         request_verification_enabled=False,
         before_authorize=SignatureCheck(settings.slack_signing_secret),
         # Bolt calls each listener in the request's own thread and answers Slack when it
-        # returns; handlers._bind runs the listener on `executor` and returns at its ack().
+        # returns; runtime.listeners.bind runs the listener on `executor` and returns at its ack().
         process_before_response=True,
         listener_executor=executor,
     )
@@ -336,54 +203,6 @@ def create_app(
         client=client,
         dispatcher=dispatcher,
         installation_store=installation_store,
-    )
-
-
-# -- multi-workspace install (OAuth) -------------------------------------------------------------
-class SignedStateStore(OAuthStateStore):
-    """OAuth `state` values signed with SLACK_STATE_SECRET, each also kept in the database.
-
-    The database row makes a state single-use and short-lived (and shared by every process);
-    the signature means only this deployment's states are even looked up.
-    """
-
-    def __init__(self, store: OAuthStateStore, secret: str) -> None:
-        self.store = store
-        self._key = secret.encode("utf-8")
-
-    @property
-    def logger(self) -> logging.Logger:
-        return self.store.logger
-
-    def _sign(self, state: str) -> str:
-        return hmac.new(self._key, state.encode("utf-8"), hashlib.sha256).hexdigest()
-
-    def issue(self, *args: Any, **kwargs: Any) -> str:
-        state = self.store.issue(*args, **kwargs)
-        return f"{state}.{self._sign(state)}"
-
-    def consume(self, state: str) -> bool:
-        raw, _, signature = state.rpartition(".")
-        if not raw or not hmac.compare_digest(signature, self._sign(raw)):
-            return False
-        return self.store.consume(raw)
-
-
-def make_oauth_settings(
-    settings: Settings, installation_store: InstallationStore, engine: Engine
-) -> OAuthSettings:
-    """Bolt's install flow at INSTALL_PATH, with installations and states in our database."""
-    states = SQLAlchemyOAuthStateStore(expiration_seconds=OAUTH_STATE_SECONDS, engine=engine)
-    return OAuthSettings(
-        client_id=settings.slack_client_id,
-        client_secret=settings.slack_client_secret,
-        scopes=list(INSTALL_SCOPES),
-        install_path=INSTALL_PATH,
-        redirect_uri_path=OAUTH_REDIRECT_PATH,
-        installation_store=installation_store,
-        installation_store_bot_only=True,
-        state_store=SignedStateStore(states, str(settings.slack_state_secret)),
-        state_expiration_seconds=OAUTH_STATE_SECONDS,
     )
 
 

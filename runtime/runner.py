@@ -15,11 +15,12 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app_factory import INSTALL_PATH, OAUTH_REDIRECT_PATH, Mentorbot, create_app
 from bot.curriculum import CurriculumError
 from bot.delivery import PassReport
-from bot.request_guard import SlackWsgiHandler
 from bot.settings import SLACK_APPS_PAGE, Settings
+from runtime.assembly import Mentorbot, create_app
+from runtime.oauth import INSTALL_PATH, OAUTH_REDIRECT_PATH
+from runtime.request_guard import SlackWsgiHandler
 from storage.migrations import SchemaError
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
-"""The ack path of every listener (handlers._bind): the answer goes back at ack(), not later.
+"""The ack path of every listener (runtime.listeners.bind): the answer goes back at ack().
 
-Each test binds a listener the way handlers.register does, on a Bolt app built like
+Each test binds a listener the way runtime.listeners.register does, on a Bolt app built like
 Mentorbot's (process_before_response=True) with a real ListenerPool, and dispatches Bolt
 requests to it in-process. The listeners block on events the test controls, so what each
 test shows is an order of events, not a timing.
@@ -20,9 +20,8 @@ import pytest
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
-import handlers
-from bot.app_factory import ListenerPool
-from handlers import _bind
+from runtime import listeners
+from runtime.listeners import ListenerPool, bind
 from storage.db import Database
 from tests.conftest import FixedClock
 
@@ -96,7 +95,7 @@ def test_the_answer_goes_back_at_ack_while_the_work_after_it_goes_on(
         finished.set()
 
     app = bolt_app()
-    app.command("/mentor")(_bind(listener, SimpleNamespace(db=file_db, clock=clock), pool))
+    app.command("/mentor")(bind(listener, SimpleNamespace(db=file_db, clock=clock), pool))
     answer = app.dispatch(command())
 
     assert (answer.status, answer.body) == (200, "on it")
@@ -113,7 +112,7 @@ def test_a_listener_that_raises_before_acking_still_answers(
         raise RuntimeError("the database went away")
 
     app = bolt_app()
-    app.command("/mentor")(_bind(listener, SimpleNamespace(db=file_db, clock=clock), pool))
+    app.command("/mentor")(bind(listener, SimpleNamespace(db=file_db, clock=clock), pool))
     answer = app.dispatch(command())
     assert answer.status == 200, "an empty ack, not a 500 or a timeout"
 
@@ -121,14 +120,14 @@ def test_a_listener_that_raises_before_acking_still_answers(
 def test_a_listener_that_never_acks_gets_an_empty_200_in_time(
     pool: ListenerPool, file_db: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(handlers, "ACK_WAIT_SECONDS", 0.05)
+    monkeypatch.setattr(listeners, "ACK_WAIT_SECONDS", 0.05)
     release = threading.Event()
 
     def listener(ack: Callable[..., Any], *, deps: Any) -> None:
         release.wait(10)  # stuck before its ack
 
     app = bolt_app()
-    app.command("/mentor")(_bind(listener, SimpleNamespace(db=file_db, clock=clock), pool))
+    app.command("/mentor")(bind(listener, SimpleNamespace(db=file_db, clock=clock), pool))
     answer = app.dispatch(command())
     release.set()
     assert (answer.status, answer.body) == (200, "")
@@ -159,7 +158,7 @@ def test_an_event_is_acknowledged_without_waiting_for_its_listener(
 
     executor = Recording(pool)
     app = bolt_app()
-    bound = _bind(listener, SimpleNamespace(db=file_db, clock=clock), executor, once_per_event=True)
+    bound = bind(listener, SimpleNamespace(db=file_db, clock=clock), executor, once_per_event=True)
     app.event("app_home_opened")(bound)
 
     first = app.dispatch(event("Ev1"))
@@ -186,8 +185,8 @@ def test_an_inline_executor_runs_the_whole_listener_before_the_answer(
 
     app = bolt_app()
     deps = SimpleNamespace(db=file_db, clock=clock)
-    app.command("/mentor")(_bind(listener, deps, InlineExecutor()))
+    app.command("/mentor")(bind(listener, deps, InlineExecutor()))
     thread, answers = dispatch_in_thread(app, command())
-    thread.join(timeout=handlers.HANDOFF_SECONDS * 20)
+    thread.join(timeout=listeners.HANDOFF_SECONDS * 20)
     assert not thread.is_alive()
     assert answers[0].body == "inline" and done == ["work"]
