@@ -29,6 +29,8 @@ from tests.support.app_process import AppProcess, free_port, run_app, running_ap
 from tests.support.slack_driver import SlackDriver, http_transport
 from tests.support.slack_standin import SlackStandIn
 
+pytestmark = pytest.mark.slow  # process-level or long-running: make test-fast skips it
+
 SLACK_ACK_SECONDS = 3.0
 APPS_PAGE = "https://api.slack.com/apps"
 APP_TOKEN = "xapp-1-A0MENTOR-1-test"

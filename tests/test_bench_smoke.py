@@ -16,7 +16,8 @@ from bench import dispatch, latency, memory
 from bench.run import QUICK, Results, _burst_runner, main, render_markdown, render_text
 from tests.conftest import PG_SKIP_REASON
 
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+# Process-level and long-running (make test-fast skips it); the benchmarks leave sockets to GC.
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::ResourceWarning")]
 
 
 def test_latency_runs_against_both_servers() -> None:

@@ -43,6 +43,8 @@ from tests.conftest import (
 from tests.support.app_process import AppProcess, free_port, run_app, running_app
 from tests.support.slack_standin import SlackStandIn
 
+pytestmark = pytest.mark.slow  # process-level or long-running: make test-fast skips it
+
 PAIR_CHANNEL = "GPAIR0001"
 
 

@@ -25,6 +25,8 @@ from tests.support.slack_driver import SlackDriver, http_transport
 from tests.support.slack_standin import SlackStandIn
 from tests.support.tcp_proxy import TcpProxy
 
+pytestmark = pytest.mark.slow  # process-level or long-running: make test-fast skips it
+
 WORKERS = 2
 STARTED = re.compile(r"Delivery scheduler started in process (\d+)")
 

@@ -82,6 +82,8 @@ from tests.support.slack_driver import (
 )
 from tests.support.slack_standin import SlackStandIn
 
+pytestmark = pytest.mark.slow  # process-level or long-running: make test-fast skips it
+
 TEAM2 = "T0002"
 OTHER_MENTOR, OTHER_MENTEE = "UNEWYORK", "UTOKYO01"
 FOREIGN_MENTOR, FOREIGN_MENTEE, FOREIGN_USER = "UFMENTOR", "UFMENTEE", "UFSTRANG"

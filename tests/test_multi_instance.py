@@ -35,6 +35,8 @@ from tests.conftest import (
 from tests.support.app_process import AppProcess, free_port, running_app, wait_for_output
 from tests.support.slack_standin import SlackStandIn
 
+pytestmark = pytest.mark.slow  # process-level or long-running: make test-fast skips it
+
 PAIRS = 1000  # two first-meeting prompts each: 2,000 due at once
 # Of those, some were claimed ten minutes ago by an instance that died (both take them over),
 # and some had expired (both expire them): all at once too.

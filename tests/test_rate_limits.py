@@ -40,6 +40,8 @@ from storage.models import Delivery, DeliveryState
 from tests.conftest import BOT_TOKEN, MENTEE, MENTOR, TEAM, FixedClock, base_settings
 from tests.support.slack_standin import RateLimit, SlackStandIn
 
+pytestmark = pytest.mark.slow  # process-level or long-running: make test-fast skips it
+
 SPEEDUP = 100  # Slack's limits, 100 times as fast: the 2,000-person burst's floor is ~4 s.
 BURST = 2000
 

@@ -50,6 +50,8 @@ from tests.support.app_process import AppProcess, free_port, running_app
 from tests.support.slack_driver import DriverResponse, SlackDriver, http_transport
 from tests.support.slack_standin import SlackStandIn
 
+pytestmark = pytest.mark.slow  # process-level or long-running: make test-fast skips it
+
 SLACK_ACK_SECONDS = 3.0
 SLOW_SLACK_SECONDS = 5.0
 IN_FLIGHT = 3 * LISTENER_THREADS

@@ -220,6 +220,7 @@ def test_every_revision_downgrades_and_upgrades_again(blank: Engine) -> None:
     assert schema_differences(blank) == []
 
 
+@pytest.mark.slow
 def test_processes_starting_together_migrate_once(blank: Engine) -> None:
     results: list[tuple[str | None, str | None]] = []
     errors: list[BaseException] = []
@@ -349,6 +350,7 @@ def database_url(kind: str, tmp_path: Path) -> Iterator[str]:
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", DATABASES)
 def test_db_upgrade_and_current_by_hand(kind: str, tmp_path: Path) -> None:
     with database_url(kind, tmp_path) as url:
@@ -377,6 +379,7 @@ def test_db_upgrade_and_current_by_hand(kind: str, tmp_path: Path) -> None:
             engine.dispose()
 
 
+@pytest.mark.slow
 def test_db_upgrade_explains_an_unreachable_database(tmp_path: Path) -> None:
     url = "postgresql://mentorbot:s3cret@127.0.0.1:9/mentorbot"
     result = run_app(["db", "upgrade"], _db_env(url), cwd=tmp_path)
@@ -415,6 +418,7 @@ def _a_first_release_pair(engine: Engine) -> None:
         )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", DATABASES)
 def test_the_bot_upgrades_the_database_when_it_starts(
     kind: str, standin: SlackStandIn, tmp_path: Path
@@ -434,6 +438,7 @@ def test_the_bot_upgrades_the_database_when_it_starts(
             engine.dispose()
 
 
+@pytest.mark.slow
 def test_without_auto_migrate_the_bot_refuses_to_start_and_says_what_to_do(
     standin: SlackStandIn, tmp_path: Path
 ) -> None:
@@ -460,6 +465,7 @@ def test_without_auto_migrate_the_bot_refuses_to_start_and_says_what_to_do(
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_a_bad_auto_migrate_value_is_a_settings_problem(tmp_path: Path) -> None:
     result = run_app([], {"MENTORBOT_AUTO_MIGRATE": "sometimes"}, cwd=tmp_path)
     assert result.returncode == 2
