@@ -12,8 +12,6 @@ from bot.sessions import LENGTH, RECURRENCE, WHEN, ScheduleDefaults, SessionView
 from bot.settings import Cadence, ProgramSettings
 from storage.models import Pair, SessionStatus
 
-ONCE_LABEL = "Just this once"
-
 
 def _option(value: str, label: str) -> dict:
     return {"text": plain(label, 75), "value": value}

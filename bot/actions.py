@@ -323,16 +323,6 @@ def open_actions(db: Database, *, team_id: str, pair_id: int) -> list[ActionItem
         return list(store.open_items_of_pair(session=session, team_id=team_id, pair_id=pair_id))
 
 
-def completed_since(
-    db: Database, *, team_id: str, pair_id: int, since: datetime
-) -> list[ActionItem]:
-    """The pair's items marked done at or after `since`, in the order they were done."""
-    with db.session() as session:
-        return list(
-            store.items_done_since(session=session, team_id=team_id, pair_id=pair_id, since=since)
-        )
-
-
 def mark_done(
     db: Database, *, team_id: str, item_id: int, user_id: str, now: datetime
 ) -> ActionOutcome:

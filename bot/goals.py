@@ -61,16 +61,6 @@ def goals_of(db: Database, *, team_id: str, pair_id: int) -> list[Goal]:
         return list(store.goals_of_pair(session=session, team_id=team_id, pair_id=pair_id))
 
 
-def reached_since(db: Database, *, team_id: str, pair_id: int, since: datetime) -> list[Goal]:
-    """Goals the pair reached at or after `since`, in the order they were reached."""
-    with db.session() as session:
-        return list(
-            store.goals_reached_since(
-                session=session, team_id=team_id, pair_id=pair_id, since=since
-            )
-        )
-
-
 def _partners_pair(session: Session, team_id: str, pair_id: int, user_id: str) -> Pair:
     pair = pair_store.get_pair(session=session, team_id=team_id, pair_id=pair_id)
     if pair is None or not pair.has_partner(user_id):

@@ -25,28 +25,12 @@ def occurrence(first_start_utc: datetime, tz: str, cadence: Cadence, index: int)
     return _occurrence(first, zone, cadence, index)
 
 
-def occurrences_after(
-    first_start_utc: datetime, tz: str, cadence: Cadence, after_utc: datetime, count: int
-) -> list[datetime]:
-    """The next `count` occurrences strictly after `after_utc` (aware UTC)."""
-    if count < 0:
-        raise ValueError(f"count must be 0 or more, got {count}")
-    first, zone, cadence = _series(first_start_utc, tz, cadence)
-    start = _next_index(first, zone, cadence, _as_utc(after_utc, "after_utc"))
-    return [_occurrence(first, zone, cadence, i) for i in range(start, start + count)]
-
-
 def next_index_after(
     first_start_utc: datetime, tz: str, cadence: Cadence, after_utc: datetime
 ) -> int:
     """Index of the first occurrence strictly after `after_utc`."""
     first, zone, cadence = _series(first_start_utc, tz, cadence)
     return _next_index(first, zone, cadence, _as_utc(after_utc, "after_utc"))
-
-
-def local_wall_time(moment_utc: datetime, tz: str) -> datetime:
-    """The moment as an aware datetime in the zone `tz` (for display and for local rules)."""
-    return _as_utc(moment_utc, "moment_utc").astimezone(_zone(tz))
 
 
 def valid_timezone(tz: str | None) -> str:

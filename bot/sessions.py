@@ -24,8 +24,6 @@ from storage.models import MentoringSession, Pair, PairStatus, Series, SessionSt
 ONCE = "once"
 # Block ids of the schedule modal's inputs: field errors are keyed by them.
 WHEN, LENGTH, RECURRENCE = "when", "length", "recurrence"
-PREP_KINDS = (Kind.PREP, Kind.CHECKIN)
-AFTER_KINDS = (Kind.AFTER_SESSION, Kind.DIARY_REMINDER)
 
 
 def recurrence_options(program: ProgramSettings) -> tuple[tuple[str, str], ...]:

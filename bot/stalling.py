@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from sqlmodel import Session
@@ -269,7 +269,6 @@ class HealthPass:
     checked: int = 0
     nudged: int = 0
     at_risk: int = 0
-    digests_planned: set[tuple[str, str]] = field(default_factory=set)
 
 
 def _has_upcoming(session: Session, pair: Pair, now: datetime) -> bool:
@@ -313,13 +312,11 @@ def next_digest_slot(now: datetime) -> datetime:
     return today if now <= today else today + timedelta(days=1)
 
 
-def _plan_digests(
-    session: Session, team_id: str, admins: Sequence[str], now: datetime
-) -> set[tuple[str, str]]:
+def _plan_digests(session: Session, team_id: str, admins: Sequence[str], now: datetime) -> None:
+    """Each admin's next morning digest for the workspace (once a day, whatever calls it)."""
     slot = next_digest_slot(now)
-    planned = set()
+    day = slot.date().isoformat()
     for admin in admins:
-        day = slot.date().isoformat()
         delivery_store.plan_delivery(
             session=session,
             team_id=team_id,
@@ -330,8 +327,6 @@ def _plan_digests(
             expires_at=slot + DIGEST_USEFUL,
             now=now,
         )
-        planned.add((team_id, day))
-    return planned
 
 
 def _check_pair(
@@ -400,9 +395,7 @@ def _check_pair(
                 admins_of[pair.team_id] = store.admins_in_team(
                     session=session, team_id=pair.team_id, admins=settings.admins
                 )
-            outcome.digests_planned |= _plan_digests(
-                session, pair.team_id, admins_of[pair.team_id], now
-            )
+            _plan_digests(session, pair.team_id, admins_of[pair.team_id], now)
         store.set_next_health_check(
             session=session, team_id=pair.team_id, pair_id=pair.id, at=next_check
         )

@@ -61,22 +61,6 @@ def open_items_of_pair(*, session: Session, team_id: str, pair_id: int) -> Seque
     ).all()
 
 
-def items_done_since(
-    *, session: Session, team_id: str, pair_id: int, since: datetime
-) -> Sequence[ActionItem]:
-    """The pair's items marked done at or after `since`, in the order they were done."""
-    return session.exec(
-        select(ActionItem)
-        .where(
-            col(ActionItem.team_id) == team_id,
-            col(ActionItem.pair_id) == pair_id,
-            col(ActionItem.done_at).is_not(None),
-            col(ActionItem.done_at) >= since,
-        )
-        .order_by(col(ActionItem.done_at), col(ActionItem.id))
-    ).all()
-
-
 def mark_item_done(*, session: Session, team_id: str, item_id: int, by: str, now: datetime) -> bool:
     """Record who did it and when; False when it was done already (also by a concurrent click)."""
     result = session.execute(

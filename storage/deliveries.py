@@ -270,16 +270,6 @@ def withdraw_for_subject(
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def deliveries_for_session(
-    *, session: Session, team_id: str, session_id: int
-) -> Sequence[Delivery]:
-    return session.exec(
-        select(Delivery)
-        .where(col(Delivery.team_id) == team_id, col(Delivery.session_id) == session_id)
-        .order_by(col(Delivery.due_at), col(Delivery.id))
-    ).all()
-
-
 def delivery_of(
     *, session: Session, team_id: str, session_id: int, kind: str, recipient: str
 ) -> Delivery | None:

@@ -71,22 +71,6 @@ def count_open_goals(*, session: Session, team_id: str, pair_id: int) -> int:
     )
 
 
-def goals_reached_since(
-    *, session: Session, team_id: str, pair_id: int, since: datetime
-) -> Sequence[Goal]:
-    """Goals reached at or after `since`, in the order they were reached."""
-    return session.exec(
-        select(Goal)
-        .where(
-            col(Goal.team_id) == team_id,
-            col(Goal.pair_id) == pair_id,
-            col(Goal.reached_at).is_not(None),
-            col(Goal.reached_at) >= since,
-        )
-        .order_by(col(Goal.reached_at), col(Goal.id))
-    ).all()
-
-
 def mark_goal_reached(
     *, session: Session, team_id: str, goal_id: int, by: str, now: datetime
 ) -> bool:

@@ -67,16 +67,6 @@ def open_pairs_of(*, session: Session, team_id: str, user_id: str) -> Sequence[P
     ).all()
 
 
-def open_pair_in_channel(*, session: Session, team_id: str, channel_id: str) -> Pair | None:
-    return session.exec(
-        select(Pair).where(
-            Pair.team_id == team_id,
-            Pair.channel_id == channel_id,
-            Pair.status.in_(OPEN_STATUSES),  # type: ignore[attr-defined]
-        )
-    ).first()
-
-
 def set_agreement_message(*, session: Session, team_id: str, pair_id: int, message_ts: str) -> None:
     pair = get_pair(session=session, team_id=team_id, pair_id=pair_id)
     if pair is not None:

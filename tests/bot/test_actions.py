@@ -317,14 +317,6 @@ def test_marking_done_records_who_withdraws_the_reminder_and_is_idempotent(db: D
     )
     assert not again.changed and (again.item.done_by, again.item.done_at) == (MENTOR, NOW)
     assert actions.open_actions(db, team_id=TEAM, pair_id=pair.id or 0) == []
-    since = actions.completed_since(db, team_id=TEAM, pair_id=pair.id or 0, since=NOW)
-    assert [i.id for i in since] == [item.id]
-    assert (
-        actions.completed_since(
-            db, team_id=TEAM, pair_id=pair.id or 0, since=NOW + timedelta(seconds=1)
-        )
-        == []
-    )
 
 
 def test_nobody_outside_the_pair_or_the_workspace_can_mark_done(db: Database) -> None:
