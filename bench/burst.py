@@ -41,11 +41,11 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlalchemy import Engine, func, insert, select
 
-from bot.delivery import Dispatcher, Kind, PassReport, slack_pacing
+from bot.delivery import Dispatcher, PassReport, slack_pacing
 from bot.deps import system_clock
 from runtime.sender import METADATA_EVENT, SlackSender
 from storage.db import Database, create_schema, make_engine
-from storage.models import Delivery, DeliveryState, DmChannel
+from storage.models import Delivery, DeliveryState, DmChannel, Kind
 from tests.support.slack_standin import (
     POSTS_PER_CHANNEL,
     POSTS_PER_WORKSPACE,

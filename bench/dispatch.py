@@ -28,7 +28,7 @@ from sqlmodel import SQLModel
 
 from bench.seed import analyze, insert_rows
 from bot.curriculum import load_curriculum
-from bot.delivery import Dispatcher, Kind
+from bot.delivery import Dispatcher
 from bot.deps import Deps
 from bot.settings import Settings, load_settings
 from runtime.assembly import Mentorbot
@@ -38,6 +38,7 @@ from storage.models import (
     Delivery,
     DeliveryState,
     DmChannel,
+    Kind,
     MentoringSession,
     Pair,
     Series,

@@ -9,7 +9,6 @@ from blocks.actions import action_inputs
 from blocks.sessions import build_session_message
 from blocks.text import button, escape, local_time, mention, mrkdwn, plain, section, truncate
 from bot.curriculum import Question, QuestionSet
-from bot.delivery import Kind
 from bot.ids import (
     DIARY_OPTIONS_BLOCK,
     INPUT_ACTION,
@@ -20,7 +19,7 @@ from bot.ids import (
 )
 from bot.prompts import DiaryForm, DiaryPage, PromptContent, answer_block_id
 from bot.sessions import SessionView
-from storage.models import SessionStatus
+from storage.models import Kind, SessionStatus
 
 ANSWER_LIMIT = 600  # characters of one answer shown back in a message
 

@@ -162,7 +162,7 @@ def build_session_message(view: SessionView) -> dict:
         )
     else:
         who = mention(meeting.status_changed_by) if meeting.status_changed_by else "a partner"
-        line = STATUS_LINES.get(SessionStatus(meeting.status), "").format(who=who)
+        line = STATUS_LINES.get(meeting.status, "").format(who=who)
         blocks.append({"type": "context", "elements": [mrkdwn(line)]})
     return {"text": f"{text} ({details})", "blocks": blocks}
 

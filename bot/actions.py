@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot import messages
-from bot.delivery import Kind
 from bot.errors import FieldErrors, UserError
 from bot.pairing import MENTION, choose_pair, find_pair
 from bot.recurrence import valid_timezone
@@ -20,7 +19,7 @@ from storage import actions as store
 from storage import deliveries as delivery_store
 from storage import pairs as pair_store
 from storage.db import Database
-from storage.models import ActionItem, Delivery, Pair, PairStatus
+from storage.models import ActionItem, Delivery, Kind, Pair, PairStatus
 
 # Block ids of the "Add action item" modal's inputs: field errors are keyed by them.
 OWNER, TEXT, DUE = "action_owner", "action_text", "action_due"

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
+from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
 from bot.deps import Clock
@@ -61,24 +61,6 @@ MAX_WAIT_SECONDS = 5.0
 MAX_HOLDS = 10
 
 
-class Kind(StrEnum):
-    """What a delivery is; decides its recipient, timing and content."""
-
-    PREP = "prep"
-    CHECKIN = "checkin"
-    AFTER_SESSION = "after_session"
-    DIARY_REMINDER = "diary_reminder"
-    SESSION_ANNOUNCE = "session_announce"
-    FIRST_MEETING = "first_meeting"
-    AGENDA_SHARE = "agenda_share"
-    ACTION_REMINDER = "action_reminder"
-    EXPECTATIONS = "expectations"
-    CLOSING = "closing"
-    # Program health (bot/stalling.py): a stalling pair's nudge, an admin's daily digest.
-    NUDGE = "nudge"
-    ADMIN_DIGEST = "admin_digest"
-
-
 class SendFailure(Exception):
     """Slack refused a call: `retry_after` for a rate limit; `permanent` when retrying is futile."""
 
@@ -107,6 +89,23 @@ Compose = Callable[[Delivery], dict | None]
 AfterSent = Callable[[Delivery, str, str], None]
 
 
+class Outcome(Enum):
+    """What one attempt at a delivery came to, within a pass."""
+
+    SENT = "sent"
+    # An earlier attempt had already posted it (found by its metadata): recorded, not re-sent.
+    FOUND_POSTED = "found posted"
+    # Refused with a short Retry-After: back in hand, waited out within this pass.
+    HELD = "held"
+    # Back in the queue until later (a long rate limit, a transient error, or stopping).
+    DEFERRED = "deferred"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+    FAILED = "failed"
+    # This pass outlived its lease and another pass took the claim: nothing of it is ours.
+    TAKEN_OVER = "taken over"
+
+
 @dataclass
 class PassReport:
     """What one pass did, for logs and tests."""
@@ -123,6 +122,22 @@ class PassReport:
     waited: float = 0.0
     # The earliest time a delivery this pass sent back to the queue is due again.
     next_attempt_at: datetime | None = None
+
+    def count(self, outcome: Outcome, *, recovering: bool = False) -> None:
+        """Count one delivery's outcome; found posted is a recovery when taken over from a dead
+        pass, and simply sent when this pass's own earlier attempt had reached Slack."""
+        if outcome is Outcome.SENT or (outcome is Outcome.FOUND_POSTED and not recovering):
+            self.sent += 1
+        elif outcome is Outcome.FOUND_POSTED:
+            self.recovered += 1
+        elif outcome is Outcome.DEFERRED:
+            self.deferred += 1
+        elif outcome is Outcome.EXPIRED:
+            self.expired += 1
+        elif outcome is Outcome.WITHDRAWN:
+            self.withdrawn += 1
+        elif outcome is Outcome.FAILED:
+            self.failed += 1
 
     def deferred_until(self, at: datetime) -> None:
         if self.next_attempt_at is None or at < self.next_attempt_at:
@@ -411,11 +426,9 @@ class Dispatcher:
                 continue  # its turn has come (or the pass is stopping): look again
             held = work.hand.pop(key)
             outcome = self._deliver(held, work)
-            if outcome == "held":
+            report.count(outcome, recovering=held.recovering)
+            if outcome is Outcome.HELD:
                 work.hand.add(held, front=True)
-            elif outcome == "recovered" and held.recovering:
-                report.sent -= 1
-                report.recovered += 1
         if report.sent or report.recovered or report.failed or report.expired or report.deferred:
             log.info(
                 "Delivery pass: %s sent, %s recovered, %s failed, %s expired, %s withdrawn, "
@@ -447,6 +460,7 @@ class Dispatcher:
                 self._retry_later(
                     work, delivery, at=now, error="handed back: stopping", count_attempt=False
                 )
+                work.report.count(Outcome.DEFERRED)
 
     def _claim(self, work: _Pass) -> bool:
         """Claim the next batch of what was due when the pass started; False when none is left."""
@@ -510,12 +524,11 @@ class Dispatcher:
                 error=error,
                 count_attempt=count_attempt,
             )
-        work.report.deferred += 1
         work.report.deferred_until(at)
 
-    def _deliver(self, held: _Held, work: _Pass) -> str:
+    def _deliver(self, held: _Held, work: _Pass) -> Outcome:
         delivery = held.delivery
-        token, report = work.token, work.report
+        token = work.token
         assert delivery.id is not None
         now = self.clock()
         cool_until = work.cooling.get(delivery.team_id)
@@ -528,7 +541,7 @@ class Dispatcher:
                 error="waiting out a rate limit",
                 count_attempt=False,
             )
-            return "deferred"
+            return Outcome.DEFERRED
         try:
             if delivery.channel_id is None:
                 work.clean.add(delivery.id)  # no attempt got as far as posting
@@ -536,16 +549,14 @@ class Dispatcher:
                 ts = self._already_posted(delivery)
                 if ts is not None:
                     self._record_sent(delivery, token, delivery.channel_id, ts)
-                    report.sent += 1
-                    return "recovered"
+                    return Outcome.FOUND_POSTED
                 work.clean.add(delivery.id)
         except SendFailure as failure:
             return self._failed(held, work, failure)
         if delivery.expires_at is not None and delivery.expires_at <= now:
             with self.db.session() as session:
                 store.mark_expired(session=session, delivery_id=delivery.id, token=token)
-            report.expired += 1
-            return "expired"
+            return Outcome.EXPIRED
         try:
             payload = self.compose(delivery)
         except Exception as error:  # a bug in one message must not stop the others
@@ -554,15 +565,13 @@ class Dispatcher:
                 store.mark_failed(
                     session=session, delivery_id=delivery.id, token=token, error=f"compose: {error}"
                 )
-            report.failed += 1
-            return "failed"
+            return Outcome.FAILED
         if payload is None:
             with self.db.session() as session:
                 store.mark_withdrawn(
                     session=session, delivery_id=delivery.id, token=token, reason="no longer needed"
                 )
-            report.withdrawn += 1
-            return "withdrawn"
+            return Outcome.WITHDRAWN
         try:
             channel = delivery.channel_id or self._known_channel(delivery)
             with self.db.session() as session:
@@ -584,7 +593,7 @@ class Dispatcher:
                     still_ours = self._ready(session, delivery, channel, token)
             if not still_ours:
                 # This pass outlived its lease and another pass took the row over.
-                return "taken over"
+                return Outcome.TAKEN_OVER
             if is_user(delivery.recipient):
                 self._dms[(delivery.team_id, delivery.recipient)] = channel
             delivery.channel_id = channel
@@ -593,8 +602,7 @@ class Dispatcher:
         except SendFailure as failure:
             return self._failed(held, work, failure)
         self._record_sent(delivery, token, channel, ts)
-        report.sent += 1
-        return "sent"
+        return Outcome.SENT
 
     def _known_channel(self, delivery: Delivery) -> str | None:
         """A channel as it is; a person's DM if this process knows it already (it never changes)."""
@@ -633,7 +641,7 @@ class Dispatcher:
             except Exception:
                 log.exception("After-send step failed for delivery %s", delivery.id)
 
-    def _failed(self, held: _Held, work: _Pass, failure: SendFailure) -> str:
+    def _failed(self, held: _Held, work: _Pass, failure: SendFailure) -> Outcome:
         delivery = held.delivery
         token, report = work.token, work.report
         assert delivery.id is not None
@@ -645,7 +653,7 @@ class Dispatcher:
             held.holds += 1
             if seconds <= self.max_wait and held.holds < MAX_HOLDS:
                 self.pacer.hold(delivery.team_id, seconds)
-                return "held"  # waited out in this pass, with the rest of the workspace
+                return Outcome.HELD  # waited out in this pass, with the rest of the workspace
             report.errors.append(failure.error)
             until = now + timedelta(seconds=seconds)
             work.cooling[delivery.team_id] = until
@@ -656,7 +664,7 @@ class Dispatcher:
                 error=f"rate limited: {failure.error}",
                 count_attempt=False,
             )
-            return "deferred"
+            return Outcome.DEFERRED
         report.errors.append(failure.error)
         if failure.permanent:
             log.warning("Delivery %s failed for good: %s", delivery.id, failure.error)
@@ -664,8 +672,7 @@ class Dispatcher:
                 store.mark_failed(
                     session=session, delivery_id=delivery.id, token=token, error=failure.error
                 )
-            report.failed += 1
-            return "failed"
+            return Outcome.FAILED
         if delivery.attempts >= MAX_ATTEMPTS:
             with self.db.session() as session:
                 store.mark_failed(
@@ -674,8 +681,7 @@ class Dispatcher:
                     token=token,
                     error=f"gave up after {delivery.attempts} attempts: {failure.error}",
                 )
-            report.failed += 1
-            return "failed"
+            return Outcome.FAILED
         self._retry_later(
             work,
             delivery,
@@ -683,4 +689,4 @@ class Dispatcher:
             error=failure.error,
             count_attempt=True,
         )
-        return "deferred"
+        return Outcome.DEFERRED

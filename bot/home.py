@@ -17,7 +17,6 @@ from bot import agreement, messages, sessions
 from bot.actions import local_today
 from bot.agreement import AgreementState
 from bot.curriculum import Curriculum
-from bot.delivery import Kind
 from bot.errors import UserError
 from bot.prompts import QUESTION_SET_OF, SESSION_BOUND, PromptContent
 from bot.sessions import Upcoming
@@ -28,6 +27,7 @@ from storage import pairs as pair_store
 from storage.db import Database
 from storage.models import (
     ActionItem,
+    Kind,
     Pair,
     PairStatus,
 )
@@ -222,7 +222,7 @@ def _waiting_prompts(
     for delivery, meeting in rows:
         assert delivery.id is not None and delivery.pair_id is not None
         pair = active[delivery.pair_id]
-        kind = Kind(delivery.kind)
+        kind = delivery.kind
         if delivery.session_id is not None and meeting is None:
             continue  # its session is gone: nothing to answer for
         content = PromptContent(

@@ -9,7 +9,6 @@ from typing import Literal
 from sqlmodel import Session
 
 from bot import messages
-from bot.delivery import Kind
 from bot.errors import UserError
 from bot.pairing import MENTION, mentions_in
 from bot.sessions import plan_session_prompts
@@ -19,7 +18,7 @@ from storage import lifecycle as store
 from storage import pairs as pair_store
 from storage import sessions as session_store
 from storage.db import Database
-from storage.models import Pair, PairStatus, SessionStatus
+from storage.models import Kind, Pair, PairStatus, SessionStatus
 
 Verb = Literal["pause", "resume", "end"]
 # The reason a withdrawn delivery carries: resuming revives exactly what the pause withdrew.

@@ -12,13 +12,12 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import agreement, messages
 from bot.agreement import AgreementState
-from bot.delivery import Kind
 from bot.errors import UserError
 from bot.settings import Cadence, Settings
 from storage import deliveries as delivery_store
 from storage import pairs as store
 from storage.db import Database
-from storage.models import Pair
+from storage.models import Kind, Pair
 
 # With "escape channels, users and links" on, Slack sends a mention as <@U123> or <@U123|name>.
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")

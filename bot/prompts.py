@@ -11,7 +11,6 @@ from sqlmodel import Session
 
 from bot import messages
 from bot.curriculum import Curriculum, Question, QuestionSet
-from bot.delivery import Kind
 from bot.errors import FieldErrors, UserError
 from bot.settings import Cadence, ProgramSettings
 from storage import answers as answer_store
@@ -23,6 +22,7 @@ from storage.db import Database
 from storage.models import (
     Delivery,
     DiaryEntry,
+    Kind,
     MentoringSession,
     Pair,
     PairStatus,
@@ -114,7 +114,7 @@ def content_for(
     db: Database, delivery: Delivery, curriculum: Curriculum, *, now: datetime
 ) -> PromptContent | None:
     """What a delivery should say now, or None when it is no longer worth sending."""
-    kind = Kind(delivery.kind)
+    kind = delivery.kind
     with db.session() as session:
         loaded = _load(session, delivery)
         if loaded is None:
@@ -176,7 +176,7 @@ def _addressed_delivery(
     if loaded is None:
         raise UserError(messages.BUTTON_NOT_VALID)
     pair, meeting = loaded
-    if pair.status != PairStatus.ACTIVE and Kind(delivery.kind) not in AFTER_THE_END:
+    if pair.status != PairStatus.ACTIVE and delivery.kind not in AFTER_THE_END:
         raise UserError(messages.PAIR_NOT_ACTIVE.format(status=pair.status))
     return delivery, pair, meeting
 
@@ -190,7 +190,7 @@ def _question_prompt(
     now: datetime,
 ) -> PromptContent:
     delivery, pair, meeting = _addressed_delivery(session, team_id, delivery_id, user_id)
-    kind = Kind(delivery.kind)
+    kind = delivery.kind
     if kind not in QUESTION_SET_OF:
         raise UserError(messages.BUTTON_NOT_VALID)
     if kind in SESSION_BOUND:
@@ -356,7 +356,7 @@ def record_attendance(
     """A partner says whether the session happened: held wins over missed, once anyone says so."""
     with db.session() as session:
         delivery, pair, meeting = _addressed_delivery(session, team_id, delivery_id, user_id)
-        if Kind(delivery.kind) not in (Kind.AFTER_SESSION, Kind.DIARY_REMINDER):
+        if delivery.kind not in (Kind.AFTER_SESSION, Kind.DIARY_REMINDER):
             raise UserError(messages.BUTTON_NOT_VALID)
         if meeting.status in (SessionStatus.CANCELLED, SessionStatus.SKIPPED):
             raise UserError(messages.SESSION_NOT_SCHEDULED.format(status=meeting.status))
@@ -377,7 +377,7 @@ def record_attendance(
             session=session, team_id=team_id, session_id=meeting.id or 0, author_id=user_id
         )
         return PromptContent(
-            kind=Kind(delivery.kind),
+            kind=delivery.kind,
             delivery=delivery,
             pair=pair,
             meeting=meeting,

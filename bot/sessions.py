@@ -10,7 +10,6 @@ from typing import Any
 from sqlmodel import Session
 
 from bot import messages
-from bot.delivery import Kind
 from bot.errors import FieldErrors, UserError
 from bot.recurrence import next_index_after, occurrence, valid_timezone
 from bot.settings import Cadence, ProgramSettings
@@ -19,7 +18,7 @@ from storage import pairs as pair_store
 from storage import sessions as store
 from storage.agreements import current_version
 from storage.db import Database
-from storage.models import MentoringSession, Pair, PairStatus, Series, SessionStatus
+from storage.models import Kind, MentoringSession, Pair, PairStatus, Series, SessionStatus
 
 ONCE = "once"
 # Block ids of the schedule modal's inputs: field errors are keyed by them.

@@ -22,7 +22,6 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlmodel import Session
 
-from bot.delivery import Kind
 from bot.prompts import QUESTION_SET_OF, SESSION_BOUND
 from bot.settings import Cadence, ProgramSettings, Settings
 from storage import deliveries as delivery_store
@@ -30,7 +29,7 @@ from storage import pairs as pair_store
 from storage import report as store
 from storage import sessions as session_store
 from storage.db import Database
-from storage.models import Delivery, DeliveryState, Pair, PairStatus, SessionStatus
+from storage.models import Delivery, DeliveryState, Kind, Pair, PairStatus, SessionStatus
 from storage.report import AnswerKey, DeliveryFact, SessionFact
 
 log = logging.getLogger(__name__)
@@ -185,7 +184,7 @@ def unanswered_in_a_row(
                 latest[key] = prompt
         streak = 0
         for prompt in sorted(latest.values(), key=lambda p: p.due_at, reverse=True):
-            kind = Kind(prompt.kind)
+            kind = prompt.kind
             if AnswerKey(pair.id or 0, prompt.session_id, person, QUESTION_SET_OF[kind]) in answers:
                 break
             if kind in SESSION_BOUND:

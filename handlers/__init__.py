@@ -11,7 +11,6 @@ from collections.abc import Callable, Hashable, Iterable
 from functools import partial
 from typing import Any, TypeVar
 
-from bot.delivery import Kind
 from bot.deps import Deps
 from bot.ids import COMMAND, Action, View
 from handlers import (
@@ -31,7 +30,7 @@ from handlers import (
     sessions,
 )
 from handlers.request import CommandRequest
-from storage.models import Delivery
+from storage.models import Delivery, Kind
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -154,4 +153,4 @@ COMPOSERS: dict[Kind, Composer] = listener_table(
 
 def compose(deps: Deps, delivery: Delivery) -> dict | None:
     """The message a delivery becomes, by its kind."""
-    return COMPOSERS[Kind(delivery.kind)](deps, delivery)
+    return COMPOSERS[delivery.kind](deps, delivery)

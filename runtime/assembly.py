@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 
 from bot import sessions, stalling
 from bot.curriculum import load_curriculum
-from bot.delivery import Dispatcher, Kind, PassReport, slack_pacing
+from bot.delivery import Dispatcher, PassReport, slack_pacing
 from bot.deps import Clock, Deps, system_clock
 from bot.settings import Settings
 from handlers import compose
@@ -33,7 +33,7 @@ from runtime.request_guard import SignatureCheck
 from runtime.sender import SlackSender
 from storage.db import Database, make_engine
 from storage.migrations import ensure_schema
-from storage.models import Delivery
+from storage.models import Delivery, Kind
 
 log = logging.getLogger(__name__)
 

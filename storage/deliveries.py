@@ -14,14 +14,14 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import Delivery, DeliveryState, DmChannel
+from storage.models import Delivery, DeliveryState, DmChannel, Kind
 
 
 def plan_delivery(
     *,
     session: Session,
     team_id: str,
-    kind: str,
+    kind: Kind,
     recipient: str,
     dedupe_key: str,
     due_at: datetime,
@@ -115,7 +115,7 @@ def stale_claims(
 
 
 def _claim(
-    session: Session, ids: Sequence[int], from_state: str, now: datetime, token: str
+    session: Session, ids: Sequence[int], from_state: DeliveryState, now: datetime, token: str
 ) -> list[Delivery]:
     if not ids:
         return []
@@ -253,7 +253,7 @@ def withdraw_pending(
 
 
 def withdraw_for_subject(
-    *, session: Session, team_id: str, kind: str, subject_id: int, reason: str
+    *, session: Session, team_id: str, kind: Kind, subject_id: int, reason: str
 ) -> int:
     """Withdraw the pending deliveries of one kind about one subject (e.g. an action item)."""
     result = session.execute(
@@ -271,7 +271,7 @@ def withdraw_for_subject(
 
 
 def delivery_of(
-    *, session: Session, team_id: str, session_id: int, kind: str, recipient: str
+    *, session: Session, team_id: str, session_id: int, kind: Kind, recipient: str
 ) -> Delivery | None:
     """The latest delivery of a kind for a session and person."""
     return session.exec(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, DateTime, Index, String, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -41,6 +41,55 @@ def json_column() -> Any:
     return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumText(TypeDecorator[E], Generic[E]):
+    """A StrEnum stored as its text (a plain VARCHAR), handed back as the enum member.
+
+    Plain text rather than a database ENUM: adding a member needs no migration, and the
+    schema stays the same on SQLite and PostgreSQL.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Any) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Any) -> E | None:
+        return None if value is None else self.enum(value)
+
+
+def enum_column(enum: type[E], length: int, *, default: E | None = None) -> Any:
+    column = Column(EnumText(enum, length), nullable=False)
+    if default is None:
+        return Field(sa_column=column)
+    return Field(default=default, sa_column=column)
+
+
+class Kind(StrEnum):
+    """What a delivery is; decides its recipient, timing and content (bot/delivery.py)."""
+
+    PREP = "prep"
+    CHECKIN = "checkin"
+    AFTER_SESSION = "after_session"
+    DIARY_REMINDER = "diary_reminder"
+    SESSION_ANNOUNCE = "session_announce"
+    FIRST_MEETING = "first_meeting"
+    AGENDA_SHARE = "agenda_share"
+    ACTION_REMINDER = "action_reminder"
+    EXPECTATIONS = "expectations"
+    CLOSING = "closing"
+    # Program health (bot/stalling.py): a stalling pair's nudge, an admin's daily digest.
+    NUDGE = "nudge"
+    ADMIN_DIGEST = "admin_digest"
+
+
 class PairStatus(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
@@ -72,7 +121,7 @@ class Pair(SQLModel, table=True):
     mentor_id: str = Field(max_length=32)
     mentee_id: str = Field(max_length=32)
     channel_id: str = Field(max_length=32)
-    status: str = Field(default=PairStatus.ACTIVE, max_length=16)
+    status: PairStatus = enum_column(PairStatus, 16, default=PairStatus.ACTIVE)
     # Which program (cohort) the pair belongs to, for reports; CSV import can set it.
     program: str = Field(default="main", max_length=64)
     created_by: str = Field(max_length=32)
@@ -172,7 +221,7 @@ class MentoringSession(SQLModel, table=True):
     occurrence: int = 0
     starts_at: datetime = utc_column()
     length_minutes: int
-    status: str = Field(default=SessionStatus.SCHEDULED, max_length=16)
+    status: SessionStatus = enum_column(SessionStatus, 16, default=SessionStatus.SCHEDULED)
     message_ts: str | None = Field(default=None, max_length=32)
     status_changed_by: str | None = Field(default=None, max_length=32)
     created_at: datetime = utc_column()
@@ -209,13 +258,13 @@ class Delivery(SQLModel, table=True):
     session_id: int | None = Field(default=None, foreign_key="sessions.id")
     # What else the delivery is about, by kind (e.g. the action item a reminder is for).
     subject_id: int | None = None
-    kind: str = Field(max_length=32)
+    kind: Kind = enum_column(Kind, 32)
     recipient: str = Field(max_length=32)  # a user id (sent as a DM) or a channel id
     dedupe_key: str = Field(max_length=200)
     due_at: datetime = utc_column()
     expires_at: datetime | None = utc_column(nullable=True)
     next_attempt_at: datetime = utc_column()
-    state: str = Field(default=DeliveryState.PENDING, max_length=16)
+    state: DeliveryState = enum_column(DeliveryState, 16, default=DeliveryState.PENDING)
     attempts: int = 0
     claimed_at: datetime | None = utc_column(nullable=True)
     claim_token: str | None = Field(default=None, max_length=64)

@@ -25,6 +25,7 @@ from storage.models import (
     Delivery,
     DeliveryState,
     DiaryEntry,
+    Kind,
     MentoringSession,
     Pair,
     PairStatus,
@@ -42,7 +43,7 @@ class SessionFact:
     pair_id: int
     starts_at: datetime
     length_minutes: int
-    status: str
+    status: SessionStatus
     created_at: datetime
 
     @property
@@ -56,12 +57,12 @@ class DeliveryFact:
 
     pair_id: int | None
     session_id: int | None
-    kind: str
+    kind: Kind
     recipient: str
     dedupe_key: str
     due_at: datetime
     expires_at: datetime | None
-    state: str
+    state: DeliveryState
 
 
 class AnswerKey(NamedTuple):

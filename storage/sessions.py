@@ -115,7 +115,9 @@ def set_session_message(*, session: Session, team_id: str, session_id: int, ts: 
         session.add(meeting)
 
 
-def set_status(*, session: Session, meeting: MentoringSession, status: str, by: str) -> None:
+def set_status(
+    *, session: Session, meeting: MentoringSession, status: SessionStatus, by: str
+) -> None:
     meeting.status = status
     meeting.status_changed_by = by
     session.add(meeting)

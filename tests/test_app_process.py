@@ -20,10 +20,9 @@ import pytest
 from sqlmodel import select
 
 from bot import sessions
-from bot.delivery import Kind
 from bot.settings import ProgramSettings
 from storage.db import Database, make_engine
-from storage.models import Delivery, DeliveryState, Pair
+from storage.models import Delivery, DeliveryState, Kind, Pair
 from tests.conftest import ADMIN, BOT_TOKEN, MENTEE, MENTOR, SIGNING_SECRET, STRANGER, TEAM
 from tests.support.app_process import AppProcess, free_port, run_app, running_app
 from tests.support.slack_driver import SlackDriver, http_transport

@@ -22,12 +22,12 @@ from sqlalchemy import text
 from sqlmodel import col, select
 
 from bot import pairing
-from bot.delivery import CLAIM_LEASE, Compose, Dispatcher, Kind
+from bot.delivery import CLAIM_LEASE, Compose, Dispatcher
 from runtime.sender import METADATA_EVENT, SlackSender
 from storage import deliveries as store
 from storage.db import Database, make_engine
 from storage.migrations import ensure_schema
-from storage.models import Delivery, DeliveryState
+from storage.models import Delivery, DeliveryState, Kind
 from tests.conftest import (
     ADMIN,
     BOT_TOKEN,

@@ -19,11 +19,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select, text, update
 
-from bot.delivery import Kind
 from runtime.sender import METADATA_EVENT
 from storage.db import Database
 from storage.migrations import ensure_schema
-from storage.models import Delivery, DeliveryState, Pair
+from storage.models import Delivery, DeliveryState, Kind, Pair
 from tests.conftest import (
     ADMIN,
     BOT_TOKEN,

@@ -27,7 +27,6 @@ from sqlmodel import SQLModel, select
 
 import handlers
 from bot import agreement, prompts, sessions
-from bot.delivery import Kind
 from bot.ids import IMPORT_PASTE_BLOCK, Action, View
 from bot.sessions import ScheduleRequest
 from bot.settings import Settings, SettingsError, load_settings
@@ -40,7 +39,7 @@ from storage import agenda as agenda_store
 from storage import answers as answer_store
 from storage import goals as goal_store
 from storage.db import make_engine
-from storage.models import Delivery, DeliveryState, MentoringSession, Pair, SessionStatus
+from storage.models import Delivery, DeliveryState, Kind, MentoringSession, Pair, SessionStatus
 from tests.conftest import (
     ADMIN,
     MENTEE,

@@ -21,22 +21,13 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bench import burst
-from bot.delivery import (
-    MAX_WAIT_SECONDS,
-    Dispatcher,
-    Kind,
-    Pacer,
-    Pacing,
-    PassReport,
-    Rate,
-    slack_pacing,
-)
+from bot.delivery import MAX_WAIT_SECONDS, Dispatcher, Pacer, Pacing, PassReport, Rate, slack_pacing
 from bot.settings import SettingsError
 from runtime.runner import start_dispatcher
 from runtime.sender import SlackSender
 from storage import deliveries as store
 from storage.db import Database
-from storage.models import Delivery, DeliveryState
+from storage.models import Delivery, DeliveryState, Kind
 from tests.conftest import BOT_TOKEN, MENTEE, MENTOR, TEAM, FixedClock, base_settings
 from tests.support.slack_standin import RateLimit, SlackStandIn
 

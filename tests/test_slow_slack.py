@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
 from bot import pairing
-from bot.delivery import Dispatcher, Kind
+from bot.delivery import Dispatcher
 from runtime.assembly import (
     LISTENER_MAX_RETRY_AFTER_SECONDS,
     WEB_API_TIMEOUT_SECONDS,
@@ -35,7 +35,7 @@ from runtime.sender import SlackSender
 from storage import deliveries as store
 from storage.db import Database, make_engine
 from storage.migrations import ensure_schema
-from storage.models import ActionItem, Delivery, DeliveryState, Pair
+from storage.models import ActionItem, Delivery, DeliveryState, Kind, Pair
 from tests.conftest import (
     ADMIN,
     BOT_TOKEN,

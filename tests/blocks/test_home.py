@@ -18,12 +18,11 @@ from blocks.home import (
     build_welcome_view,
 )
 from bot.agreement import AgreementState, agreement_clauses, initial_clauses
-from bot.delivery import Kind
 from bot.home import DiaryStreak, HomeSummary, OpenItem, PairCard, WaitingPrompt
 from bot.ids import Action
 from bot.sessions import Upcoming
 from bot.settings import Cadence, ProgramSettings
-from storage.models import ActionItem, Pair, PairStatus, Signature
+from storage.models import ActionItem, Kind, Pair, PairStatus, Signature
 from tests.conftest import MENTEE, MENTOR, TEAM
 from tests.support.blockkit import MAX_SECTION_TEXT, MAX_VIEW_BLOCKS, validate_view
 

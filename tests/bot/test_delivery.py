@@ -21,11 +21,11 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, event, insert
 from sqlmodel import select
 
-from bot.delivery import CLAIM_LEASE, MAX_ATTEMPTS, Dispatcher, Kind, SendFailure, backoff
+from bot.delivery import CLAIM_LEASE, MAX_ATTEMPTS, Dispatcher, SendFailure, backoff
 from runtime.sender import SlackSender
 from storage import deliveries as store
 from storage.db import Database
-from storage.models import Delivery, DeliveryState
+from storage.models import Delivery, DeliveryState, Kind
 from tests.conftest import BOT_TOKEN, MENTEE, MENTOR, OTHER_TEAM, STRANGER, TEAM, FixedClock
 from tests.support.slack_standin import SlackStandIn
 

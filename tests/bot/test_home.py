@@ -10,7 +10,6 @@ from sqlmodel import select
 
 from bot import agreement, home
 from bot.curriculum import load_curriculum
-from bot.delivery import Kind
 from bot.errors import UserError
 from bot.settings import ProgramSettings
 from storage import actions as action_store
@@ -23,6 +22,7 @@ from storage.db import Database
 from storage.models import (
     Delivery,
     DeliveryState,
+    Kind,
     MentoringSession,
     Pair,
     PairStatus,

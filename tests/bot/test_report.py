@@ -13,7 +13,6 @@ from sqlmodel import select
 from blocks.report import build_admin_digest, build_nudge, build_report_message
 from bot import messages, stalling
 from bot.agreement import all_fields
-from bot.delivery import Kind
 from bot.errors import UserError
 from bot.report import (
     ALL_PROGRAMS,
@@ -37,6 +36,7 @@ from storage.models import (
     DeliveryState,
     DiaryEntry,
     Goal,
+    Kind,
     Pair,
     PairStatus,
     PromptAnswer,

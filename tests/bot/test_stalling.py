@@ -10,7 +10,6 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot import stalling
-from bot.delivery import Kind
 from bot.settings import Cadence
 from bot.stalling import (
     Risk,
@@ -28,6 +27,7 @@ from storage.db import Database
 from storage.models import (
     Delivery,
     DeliveryState,
+    Kind,
     MentoringSession,
     Pair,
     PairStatus,

@@ -9,10 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.delivery import Kind
 from bot.ids import IMPORT_FILE_BLOCK, IMPORT_PASTE_BLOCK
 from storage.agreements import current_version
-from storage.models import Delivery, ImportBatch, Pair
+from storage.models import Delivery, ImportBatch, Kind, Pair
 from tests.conftest import ADMIN, BOT_TOKEN, MENTEE, MENTOR, STRANGER, TEAM, Harness
 
 THIRD = "UTHIRD01"

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.delivery import Kind
 from storage.models import (
     Delivery,
     DeliveryState,
+    Kind,
     MentoringSession,
     Pair,
     PairStatus,

@@ -37,6 +37,7 @@ from storage.migrations import (
     schema_status,
     upgrade,
 )
+from storage.models import EnumText
 from storage.oauth_tables import slack_oauth_metadata
 from tests.conftest import PG_SKIP_REASON, SIGNING_SECRET, postgres_engine
 from tests.support.app_process import run_app, running_app
@@ -75,10 +76,24 @@ def tables_of(engine: Engine) -> sa.MetaData:
     return metadata
 
 
+def _enum_columns() -> dict[tuple[str, str], type]:
+    """(table, column) -> the StrEnum whose values a text column of the models holds."""
+    return {
+        (table.name, column.name): column.type.enum
+        for table in SQLModel.metadata.tables.values()
+        for column in table.columns
+        if isinstance(column.type, EnumText)
+    }
+
+
 def _value(column: sa.Column, n: int) -> Any:
     """A value for `column` in row `n`: distinct per row, and every type exercised."""
     if column.primary_key or column.foreign_keys:
         return n if column.primary_key else 1
+    enum = _enum_columns().get((column.table.name, column.name))
+    if enum is not None:  # only its members are ever stored there
+        members = list(enum)
+        return members[n % len(members)].value
     kind = column.type
     if isinstance(kind, sa.Boolean):
         return n % 2 == 0
