@@ -6,25 +6,29 @@ import difflib
 import json
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal, Self, get_args
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError, PydanticUndefined
 
 DEFAULT_CURRICULUM_PATH: Path = Path(__file__).with_name("curriculum.toml")
-
-# Every set is required: the bot asks each of them at some point in a pair's life.
-QUESTION_SETS: tuple[str, ...] = (
-    "first_meeting",
-    "preparation",
-    "checkin",
-    "diary",
-    "feedback",
-    "expectations",
-    "closing",
-)
 
 AGENDA_SOURCES: frozenset[str] = frozenset(
     {
@@ -44,115 +48,176 @@ AGENDA_SOURCES: frozenset[str] = frozenset(
 
 REQUIRED_AGENDAS: tuple[str, ...] = ("regular_session", "first_session")
 
-TEXT = "text"
-CHOICE = "choice"
-QUESTION_KINDS: tuple[str, ...] = (TEXT, CHOICE)
-
-# Slack's own limits, so that a curriculum that loads also renders: a modal title is 24
-# characters, an input label and hint 2000, a placeholder 150, an option's text 75 and its
-# value 150, a plain-text input's max_length 3000, a section's text 3000.
-MAX_TITLE = 24
-MAX_INTRO = 3000
-MAX_LABEL = 2000
-MAX_HINT = 2000
-MAX_PLACEHOLDER = 150
-MAX_OPTION_LABEL = 75
+QuestionKind = Literal["text", "choice"]
+TEXT: QuestionKind = "text"
+CHOICE: QuestionKind = "choice"
 MAX_OPTION_VALUE = 150
-MAX_ANSWER_LENGTH = 3000
-DEFAULT_ANSWER_LENGTH = 1000
-MAX_SECTION_TITLE = 150
-MAX_GUIDANCE = 3000
-MAX_NAME = 150
-MAX_LANGUAGE = 35
-MAX_KEY = 64
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
-MIN_QUESTIONS, MAX_QUESTIONS = 1, 10
-MIN_SECTIONS, MAX_SECTIONS = 1, 20
 MAX_MINUTES = 600
-
 STILL_WORKS = "still_works"
 
 
 @dataclass(frozen=True)
-class _RoleRule:
+class _Role:
     required: bool = False
     # Most roles name the one answer the code picks out (the success clause, the reopen
     # decision); only roles whose answers are listed together may appear more than once.
     repeatable: bool = False
-    kind: str | None = None
+    kind: QuestionKind | None = None
 
 
-_ROLE_RULES: Mapping[str, Mapping[str, _RoleRule]] = {
+# The roles of each set's questions; a set missing here has none.
+_ROLE_RULES: Mapping[str, Mapping[str, _Role]] = {
     # Text-only roles are quoted elsewhere as the person wrote them, so a choice makes no sense.
-    "first_meeting": {"success": _RoleRule(required=True, kind=TEXT)},
-    "preparation": {"focus": _RoleRule(repeatable=True)},
+    "first_meeting": {"success": _Role(required=True, kind=TEXT)},
+    "preparation": {"focus": _Role(repeatable=True)},
     "checkin": {
-        role: _RoleRule(required=True) for role in ("win", "setback", "next", "challenge", "topic")
+        role: _Role(required=True) for role in ("win", "setback", "next", "challenge", "topic")
     },
-    "diary": {"open_questions": _RoleRule(required=True, kind=TEXT)},
-    "feedback": {},
-    "expectations": {
-        STILL_WORKS: _RoleRule(required=True, kind=CHOICE),
-        "change": _RoleRule(kind=TEXT),
-    },
-    "closing": {},
+    "diary": {"open_questions": _Role(required=True, kind=TEXT)},
+    "expectations": {STILL_WORKS: _Role(required=True, kind=CHOICE), "change": _Role(kind=TEXT)},
 }
 
-# The roles each question set allows, for code that wants to list them.
-QUESTION_ROLES: Mapping[str, frozenset[str]] = MappingProxyType(
-    {set_key: frozenset(rules) for set_key, rules in _ROLE_RULES.items()}
-)
-
-_SNAKE_CASE = re.compile(r"[a-z][a-z0-9_]*")
-_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+_SNAKE_CASE = "^[a-z][a-z0-9_]*$"
+_LANGUAGE_TAG = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 _SESSION_AGENDA = re.compile(r"session_([1-9][0-9]*)")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
-_TOP_KEYS = ("meta", "questions", "agendas")
-_META_KEYS = ("name", "language")
-_SET_KEYS = ("title", "intro", "questions")
-_QUESTION_KEYS = (
-    "key",
-    "label",
-    "hint",
-    "placeholder",
-    "kind",
-    "multiline",
-    "max_length",
-    "role",
-    "options",
-)
-_OPTION_KEYS = ("value", "label", "reopens_agreement")
-_AGENDA_KEYS = ("base_minutes", "sections")
-_SECTION_KEYS = ("key", "title", "minutes", "guidance", "sources")
+
+# -- the file, as typed tables -------------------------------------------------------------
+#
+# Each model is one TOML table: its fields are the keys it allows, in the order messages list
+# them. Pydantic checks each value's type and limits; validators and `_problems` methods
+# check the rules between values, once the values themselves are valid. Every table then
+# rewords pydantic's errors about its own keys (_Table._reword) into the one-line messages
+# people read, so a new key needs no wording of its own unless it brings a new kind of rule.
+#
+# A new key is a field on its table. Choice, Question and AgendaSection are also what the
+# code reads; a key of a set, a template or [meta] is also passed on in _File.curriculum.
+# A new question set is a field of _QuestionSets, its roles (if any) in _ROLE_RULES.
+#
+# Text limits are Slack's, so that a curriculum that loads also renders: a modal title is 24
+# characters, an input label and hint 2000, a placeholder 150, an option's text 75 and its
+# value 150, a plain-text input's max_length 3000, a section's text 3000.
+
+_Loc = tuple[str | int, ...]
+_Problem = tuple[_Loc, str]
 
 
-@dataclass(frozen=True)
-class Choice:
+def _text(limit: int, default: Any = PydanticUndefined, *, pattern: str | None = None) -> Any:
+    # Surrounding whitespace is an artefact of TOML's multi-line strings, not content: the
+    # model config strips it before these limits apply.
+    return Field(default, min_length=1, max_length=limit, pattern=pattern)
+
+
+def _array() -> Any:
+    # TOML arrays arrive as lists; a tuple keeps what the code reads immutable and hashable.
+    return Field((), strict=False)
+
+
+# For names the code looks up as written, where surrounding spaces are a mistake to report.
+_Verbatim = Annotated[str, StringConstraints(strip_whitespace=False)]
+
+
+class _Table(BaseModel):
+    """A TOML table: values of exactly the declared types, and no keys but the fields."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, str_strip_whitespace=True)
+    missing_wording: ClassVar[str] = "required key is missing"
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _reword(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            raise _reworded(cls, exc.errors()) from None
+
+
+class Choice(_Table):
     """One option of a choice question; `value` is stored, `label` is shown."""
 
-    value: str
-    label: str
+    value: str = _text(MAX_OPTION_VALUE)
+    label: str = _text(75)
     reopens_agreement: bool = False
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(_Table):
     """One question of a set, with everything needed to render it as a Slack input.
 
     A choice question has `multiline` False and `max_length` equal to the longest value an
     option may have, since its answer is one option's `value`.
     """
 
-    key: str
-    label: str
-    kind: str
-    hint: str | None
-    placeholder: str | None
-    multiline: bool
-    max_length: int
-    role: str | None
-    options: tuple[Choice, ...]
+    key: str = _text(64, pattern=_SNAKE_CASE)
+    label: str = _text(2000)
+    hint: str | None = _text(2000, None)
+    placeholder: str | None = _text(150, None)
+    kind: QuestionKind = TEXT
+    multiline: bool = Field(default_factory=lambda given: given.get("kind") == TEXT)
+    max_length: int = Field(
+        default_factory=lambda given: 1000 if given.get("kind") == TEXT else MAX_OPTION_VALUE,
+        ge=1,
+        le=3000,
+    )
+    role: str | None = _text(64, None)
+    options: tuple[Choice, ...] = _array()
+
+    def _problems(self, set_key: str) -> Iterator[_Problem]:
+        """What breaks the rules of kinds and of the roles of the set `set_key`."""
+        rules = _ROLE_RULES.get(set_key, {})
+        rule = _rule_of(rules, self.role)
+        if self.role is not None and rule is None:
+            allowed = f"allowed roles: {_quoted(rules)}" if rules else "this set has no roles"
+            yield ("role",), f'"{self.role}" is not a role of the {set_key} set; {allowed}'
+        if rule is not None and rule.kind not in (None, self.kind):
+            yield ("kind",), _KIND_FOR_ROLE.format(rule.kind, self.role, self.kind)
+        given = self.model_fields_set
+        if self.kind == TEXT:
+            if "options" in given:
+                yield ("options",), _OPTIONS_ON_TEXT
+            return
+        for text_only in ("multiline", "max_length"):
+            if text_only in given:
+                yield (text_only,), "only applies to text questions"
+        if not MIN_OPTIONS <= len(self.options) <= MAX_OPTIONS:
+            got = len(self.options) if "options" in given else "none"
+            yield ("options",), f"{_OPTIONS_NEEDED}, got {got}"
+        can_reopen = rule is not None and self.role == STILL_WORKS
+        for index, option in enumerate(self.options):
+            if option.reopens_agreement and not can_reopen:
+                yield ("options", index, "reopens_agreement"), _REOPENS_ELSEWHERE
+        yield from _duplicates("options", [option.value for option in self.options], "value")
+        reopening = sum(option.reopens_agreement for option in self.options)
+        if can_reopen and self.options and reopening != 1:
+            yield ("options",), f"{_ONE_REOPENS}, found {reopening}"
+
+
+def _known_sources(sources: tuple[str, ...]) -> tuple[str, ...]:
+    allowed = sorted(AGENDA_SOURCES)
+    problems: list[_Problem] = []
+    for index, source in enumerate(sources):
+        if source not in AGENDA_SOURCES:
+            unknown = _unknown(f'source "{source}"', source, allowed)
+            problems.append(((index,), f"{unknown}; allowed: {', '.join(allowed)}"))
+        elif source in sources[:index]:
+            problems.append(((index,), f'"{source}" is listed twice'))
+    _raise(problems)
+    return sources
+
+
+class AgendaSection(_Table):
+    """One timed part of an agenda and which of the pair's data fills it."""
+
+    key: str = _text(64, pattern=_SNAKE_CASE)
+    title: str = _text(150)
+    minutes: int = Field(ge=1, le=MAX_MINUTES)
+    guidance: str = _text(3000)
+    # A section without sources is plain guidance (e.g. feedback), so the key is optional.
+    sources: Annotated[tuple[_Verbatim, ...], AfterValidator(_known_sources)] = _array()
+
+
+# -- what the rest of the code uses, besides the tables above ------------------------------
 
 
 @dataclass(frozen=True)
@@ -174,17 +239,6 @@ class QuestionSet:
             if question.key == key:
                 return question
         raise KeyError(f"question set {self.key!r} has no question {key!r}")
-
-
-@dataclass(frozen=True)
-class AgendaSection:
-    """One timed part of an agenda and which of the pair's data fills it."""
-
-    key: str
-    title: str
-    minutes: int
-    guidance: str
-    sources: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -264,17 +318,277 @@ def load_curriculum(path: Path | str | None = None) -> Curriculum:
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message already ends with "(at line N, column M)".
         raise CurriculumError([f"{name}: not valid TOML: {exc}"]) from None
+    try:
+        file = _File.model_validate(data)
+    except ValidationError as exc:
+        # Each table has reworded its own errors, so every message is one for people.
+        raise CurriculumError(
+            f"{name}: {_path(e['loc'])}: {e['msg']}" for e in exc.errors()
+        ) from None
+    return file.curriculum(source)
 
-    reader = _Reader(name)
-    curriculum = reader.curriculum(data, source)
-    if reader.problems or curriculum is None:
-        raise CurriculumError(reader.problems)
-    return curriculum
+
+# -- the tables that only the loader sees ---------------------------------------------------
 
 
-def _join(path: str, key: str) -> str:
-    shown = key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
-    return f"{path}.{shown}" if path else shown
+class _Meta(_Table):
+    name: str = _text(150)
+    language: str = _text(35, pattern=_LANGUAGE_TAG)
+
+
+class _QuestionSetTable(_Table):
+    title: str = _text(24)
+    intro: str | None = _text(3000, None)
+    questions: list[Question] = Field(min_length=1, max_length=10)
+
+    def _problems(self, set_key: str) -> Iterator[_Problem]:
+        """What breaks the rules of the set's questions, keys and roles."""
+        for index, question in enumerate(self.questions):
+            for loc, message in question._problems(set_key):
+                yield ("questions", index, *loc), message
+        yield from _duplicates("questions", [question.key for question in self.questions], "key")
+        rules = _ROLE_RULES.get(set_key, {})
+        one_each = [
+            q.role if (rule := _rule_of(rules, q.role)) and not rule.repeatable else None
+            for q in self.questions
+        ]
+        yield from _duplicates("questions", one_each, "role", _ROLE_TAKEN)
+        roles = {question.role for question in self.questions}
+        for role, rule in rules.items():
+            if rule.required and role not in roles:
+                yield (), f'no question has the required role "{role}"'
+
+
+class _QuestionSets(_Table):
+    """[questions]: one table per set, each required."""
+
+    missing_wording = "required question set is missing"
+
+    first_meeting: _QuestionSetTable
+    preparation: _QuestionSetTable
+    checkin: _QuestionSetTable
+    diary: _QuestionSetTable
+    feedback: _QuestionSetTable
+    expectations: _QuestionSetTable
+    closing: _QuestionSetTable
+
+    @field_validator("*")
+    @classmethod
+    def _follows_its_rules(
+        cls, table: _QuestionSetTable, info: ValidationInfo
+    ) -> _QuestionSetTable:
+        # A set's roles depend on its name, which only this table knows. As a field validator
+        # this checks each set once the set itself is valid, whatever the other sets hold.
+        _raise(table._problems(str(info.field_name)))
+        return table
+
+
+class _AgendaTable(_Table):
+    base_minutes: int = Field(ge=1, le=MAX_MINUTES)
+    sections: tuple[AgendaSection, ...] = Field(min_length=1, max_length=20, strict=False)
+
+    @model_validator(mode="after")
+    def _sections_fit(self) -> Self:
+        problems = list(_duplicates("sections", [section.key for section in self.sections], "key"))
+        total, base = sum(section.minutes for section in self.sections), self.base_minutes
+        if total != base:
+            problems.append(((), f"section minutes add up to {total}, not base_minutes {base}"))
+        _raise(problems)
+        return self
+
+
+def _known_agenda(name: str) -> str:
+    if re.fullmatch(r"session_[0-9]+", name) and not _SESSION_AGENDA.fullmatch(name):
+        raise PydanticCustomError(
+            "misnamed", "session numbers start at 1 and have no leading zeros"
+        )
+    if not _SESSION_AGENDA.fullmatch(name):
+        unknown = _unknown("agenda template", name, REQUIRED_AGENDAS)
+        allowed = ", ".join(REQUIRED_AGENDAS)
+        raise PydanticCustomError(
+            "misnamed",
+            f"{unknown}; allowed: {allowed}, or session_<n> for session number n (from 1)",
+        )
+    return name
+
+
+class _Agendas(_Table, extra="allow"):
+    """[agendas]: the two required templates, and a session_<n> for any one session."""
+
+    missing_wording = "required agenda template is missing"
+
+    regular_session: _AgendaTable
+    first_session: _AgendaTable
+    __pydantic_extra__: dict[Annotated[str, AfterValidator(_known_agenda)], _AgendaTable]
+
+
+class _File(_Table):
+    meta: _Meta
+    questions: _QuestionSets
+    agendas: _Agendas
+
+    def curriculum(self, source: Path) -> Curriculum:
+        question_sets = {
+            key: QuestionSet(key, table.title, table.intro, tuple(table.questions))
+            for key, table in self.questions
+        }
+        agendas = {
+            key: AgendaTemplate(key, table.base_minutes, table.sections)
+            for key, table in self.agendas
+        }
+        return Curriculum(
+            name=self.meta.name,
+            language=self.meta.language,
+            question_sets=MappingProxyType(question_sets),
+            agendas=MappingProxyType(agendas),
+            source=source,
+        )
+
+
+# Every set is required: the bot asks each of them at some point in a pair's life.
+QUESTION_SETS: tuple[str, ...] = tuple(_QuestionSets.model_fields)
+
+# The roles each question set allows, for code that wants to list them.
+QUESTION_ROLES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {set_key: frozenset(_ROLE_RULES.get(set_key, {})) for set_key in QUESTION_SETS}
+)
+
+
+# -- wording -------------------------------------------------------------------------------
+
+_KIND_FOR_ROLE = 'must be "{}" for a question with role "{}", got "{}"'
+_OPTIONS_ON_TEXT = 'only choice questions have options; set kind = "choice" or remove them'
+_OPTIONS_NEEDED = f"a choice question needs {MIN_OPTIONS} to {MAX_OPTIONS} options"
+_REOPENS_ELSEWHERE = (
+    f'only the options of the "{STILL_WORKS}" question in the expectations set'
+    " can reopen the agreement"
+)
+_ONE_REOPENS = "exactly one option must have reopens_agreement = true"
+_DUPLICATE = 'duplicate {key} "{value}" (also used by {first})'
+_ROLE_TAKEN = 'role "{value}" is already used by {first}; only one question may have it'
+_PATTERN_WORDING = {
+    _SNAKE_CASE: "must be snake_case (lowercase letters, digits and underscores, starting"
+    " with a letter)",
+    _LANGUAGE_TAG: 'must be a language tag such as "en" or "de-CH"',
+}
+_EXPECTED = {"model_type": "a table", "string_type": "a string", "bool_type": "true or false"}
+
+
+def _wording(table: type[_Table], error: ErrorDetails) -> str:
+    """Pydantic's `error` about one of `table`'s keys, in the words of the file's author."""
+    kind, loc, value = error["type"], error["loc"], error["input"]
+    field = table.model_fields.get(str(loc[0])) if loc else None
+    got = _kind_of(value)
+    match kind:
+        case "missing":
+            return table.missing_wording
+        case "extra_forbidden":
+            allowed = list(table.model_fields)
+            return _unknown("key", str(loc[-1]), allowed) + f"; allowed keys: {', '.join(allowed)}"
+        case _ if kind in _EXPECTED:
+            return f"must be {_EXPECTED[kind]}, got {got}"
+        case "list_type" | "tuple_type":
+            items = get_args(field.annotation)[0] if field else None
+            noun = "tables" if isinstance(items, type) and issubclass(items, _Table) else "strings"
+            return f"must be an array of {noun}, got {got}"
+        case "too_short" | "too_long":
+            low, high = _limit(field, "min_length"), _limit(field, "max_length")
+            return f"must have {low} to {high} {loc[0]}, got {len(value)}"
+        case "string_too_short":
+            return "must not be empty"
+        case "string_too_long":
+            limit, length = error["ctx"]["max_length"], len(value.strip())
+            return f"must be at most {limit} characters, got {length}"
+        case "string_pattern_mismatch":
+            return f'{_PATTERN_WORDING[error["ctx"]["pattern"]]}, got "{value.strip()}"'
+        case "int_type" | "greater_than_equal" | "less_than_equal":
+            low, high = _limit(field, "ge"), _limit(field, "le")
+            shown = value if isinstance(value, int) and not isinstance(value, bool) else got
+            return f"must be a whole number from {low} to {high}, got {shown}"
+        case "literal_error":
+            kinds = _quoted(get_args(field.annotation) if field else ())
+            return f"must be one of {kinds}, got " + (
+                f'"{value}"' if isinstance(value, str) else got
+            )
+    # Our own validators' problems are already worded; so is anything unforeseen, by pydantic.
+    return error["msg"]
+
+
+def _reworded(table: type[_Table], errors: list[ErrorDetails]) -> ValidationError:
+    """`errors` from validating `table`, each worded for people (inner tables did theirs)."""
+    errors = [e for e in errors if not _follows_from(e, errors)]
+    # Pydantic lists a table's unknown keys after its other problems; a typo reads better first.
+    errors.sort(key=lambda e: e["type"] != "extra_forbidden")
+    return _errors((e["loc"], _wording(table, e)) for e in errors)
+
+
+def _follows_from(error: ErrorDetails, errors: list[ErrorDetails]) -> bool:
+    """Whether `error` only follows from others, so that reporting it would add nothing."""
+    kind, loc = error["type"], error["loc"]
+    # Pydantic counts an array's valid items, so one broken item also makes it "too short".
+    if kind == "too_short" and any(_within(e["loc"], loc) and e is not error for e in errors):
+        return True
+    # What is in a misnamed table is not worth checking until the name is right.
+    if any(e["type"] == "misnamed" and e is not error and _within(loc, e["loc"]) for e in errors):
+        return True
+    # A default that depends on a broken value (Question.multiline on `kind`) says nothing.
+    return kind == "default_factory_not_called"
+
+
+def _raise(problems: Iterable[_Problem]) -> None:
+    """Raise what a validator found, each problem at its key path below the table."""
+    error = _errors(problems)
+    if error.error_count():
+        raise error
+
+
+def _errors(problems: Iterable[_Problem]) -> ValidationError:
+    return ValidationError.from_exception_data(
+        "curriculum",
+        [
+            InitErrorDetails(type=PydanticCustomError("problem", message), loc=loc, input=None)
+            for loc, message in problems
+        ],
+    )
+
+
+def _duplicates(
+    array: str, values: Sequence[str | None], key: str, wording: str = _DUPLICATE
+) -> Iterator[_Problem]:
+    """Each item of `array` whose `key` repeats an earlier item's (None repeats nothing)."""
+    for index, value in enumerate(values):
+        if value is not None and value in values[:index]:
+            first = f"{array}[{values.index(value)}]"
+            yield (array, index, key), wording.format(key=key, value=value, first=first)
+
+
+def _rule_of(rules: Mapping[str, _Role], role: str | None) -> _Role | None:
+    return rules.get(role) if role is not None else None
+
+
+def _limit(field: FieldInfo | None, name: str) -> Any:
+    """A limit given to Field(), such as its `ge` or `max_length`."""
+    return next(getattr(m, name) for m in (field.metadata if field else ()) if hasattr(m, name))
+
+
+def _unknown(what: str, name: str, allowed: Sequence[str]) -> str:
+    guess = difflib.get_close_matches(name, allowed, n=1)
+    return f"unknown {what}" + (f' (did you mean "{guess[0]}"?)' if guess else "")
+
+
+def _within(loc: _Loc, outer: _Loc) -> bool:
+    return loc[: len(outer)] == outer
+
+
+def _path(loc: _Loc) -> str:
+    path = ""
+    for step in loc:
+        if isinstance(step, int):
+            path += f"[{step}]"
+        else:
+            shown = step if _BARE_KEY.fullmatch(step) else json.dumps(step, ensure_ascii=False)
+            path = f"{path}.{shown}" if path else shown
+    return path
 
 
 def _kind_of(value: Any) -> str:
@@ -295,485 +609,5 @@ def _kind_of(value: Any) -> str:
     return type(value).__name__
 
 
-def _is_minutes(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_MINUTES
-
-
-def _raw_text(value: Any) -> str | None:
-    """A raw string value as the loader would read it, for checks across several items."""
-    return (value.strip() or None) if isinstance(value, str) else None
-
-
 def _quoted(values: Iterable[str]) -> str:
     return ", ".join(f'"{value}"' for value in values)
-
-
-class _Reader:
-    """Walks the parsed TOML, collecting every problem instead of stopping at the first."""
-
-    def __init__(self, file_name: str) -> None:
-        self.file_name = file_name
-        self.problems: list[str] = []
-
-    def problem(self, path: str, message: str) -> None:
-        self.problems.append(f"{self.file_name}: {path}: {message}")
-
-    def failed_since(self, count: int) -> bool:
-        return len(self.problems) > count
-
-    # -- generic checks --------------------------------------------------------------------
-
-    def known_keys(self, table: Mapping[str, Any], allowed: Sequence[str], path: str) -> None:
-        for key in table:
-            if key in allowed:
-                continue
-            guess = difflib.get_close_matches(key, allowed, n=1)
-            hint = f' (did you mean "{guess[0]}"?)' if guess else ""
-            self.problem(_join(path, key), f"unknown key{hint}; allowed keys: {', '.join(allowed)}")
-
-    def table(self, value: Any, path: str) -> dict[str, Any] | None:
-        if isinstance(value, dict):
-            return value
-        self.problem(path, f"must be a table, got {_kind_of(value)}")
-        return None
-
-    def required(self, table: Mapping[str, Any], key: str, path: str) -> bool:
-        if key in table:
-            return True
-        self.problem(_join(path, key), "required key is missing")
-        return False
-
-    def text(
-        self, table: Mapping[str, Any], key: str, path: str, *, limit: int, required: bool = True
-    ) -> str | None:
-        if key not in table:
-            if required:
-                self.required(table, key, path)
-            return None
-        value, where = table[key], _join(path, key)
-        if not isinstance(value, str):
-            self.problem(where, f"must be a string, got {_kind_of(value)}")
-            return None
-        # Surrounding whitespace is an artefact of TOML's multi-line strings, not content.
-        value = value.strip()
-        if not value:
-            self.problem(where, "must not be empty")
-            return None
-        if len(value) > limit:
-            self.problem(where, f"must be at most {limit} characters, got {len(value)}")
-            return None
-        return value
-
-    def identifier(self, table: Mapping[str, Any], key: str, path: str) -> str | None:
-        value = self.text(table, key, path, limit=MAX_KEY)
-        if value is not None and not _SNAKE_CASE.fullmatch(value):
-            self.problem(
-                _join(path, key),
-                "must be snake_case (lowercase letters, digits and underscores, starting"
-                f' with a letter), got "{value}"',
-            )
-            return None
-        return value
-
-    def whole_number(
-        self,
-        table: Mapping[str, Any],
-        key: str,
-        path: str,
-        *,
-        low: int,
-        high: int,
-        default: int | None = None,
-    ) -> int | None:
-        if key not in table:
-            if default is None:
-                self.required(table, key, path)
-            return default
-        value = table[key]
-        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
-            return value
-        got = value if isinstance(value, int) and not isinstance(value, bool) else _kind_of(value)
-        self.problem(_join(path, key), f"must be a whole number from {low} to {high}, got {got}")
-        return None
-
-    def boolean(self, table: Mapping[str, Any], key: str, path: str, *, default: bool) -> bool:
-        value = table.get(key, default)
-        if isinstance(value, bool):
-            return value
-        self.problem(_join(path, key), f"must be true or false, got {_kind_of(value)}")
-        return default
-
-    def tables(
-        self,
-        table: Mapping[str, Any],
-        key: str,
-        path: str,
-        *,
-        low: int,
-        high: int,
-        noun: str,
-        needs: str = "must have",
-    ) -> list[tuple[str, dict[str, Any]]]:
-        """An array of tables with `low`..`high` items, each paired with its key path."""
-        if not self.required(table, key, path):
-            return []
-        value, where = table[key], _join(path, key)
-        if not isinstance(value, list):
-            self.problem(where, f"must be an array of tables, got {_kind_of(value)}")
-            return []
-        if not low <= len(value) <= high:
-            self.problem(where, f"{needs} {low} to {high} {noun}, got {len(value)}")
-        items = []
-        for index, item in enumerate(value):
-            checked = self.table(item, f"{where}[{index}]")
-            if checked is not None:
-                items.append((f"{where}[{index}]", checked))
-        return items
-
-    # -- the curriculum --------------------------------------------------------------------
-
-    def curriculum(self, data: dict[str, Any], source: Path) -> Curriculum | None:
-        self.known_keys(data, _TOP_KEYS, "")
-        meta = self.meta(data)
-        question_sets = self.question_sets(data)
-        agendas = self.agendas(data)
-        if self.problems or meta is None:
-            return None
-        name, language = meta
-        return Curriculum(
-            name=name,
-            language=language,
-            question_sets=MappingProxyType(question_sets),
-            agendas=MappingProxyType(agendas),
-            source=source,
-        )
-
-    def meta(self, data: Mapping[str, Any]) -> tuple[str, str] | None:
-        if not self.required(data, "meta", ""):
-            return None
-        meta = self.table(data["meta"], "meta")
-        if meta is None:
-            return None
-        self.known_keys(meta, _META_KEYS, "meta")
-        name = self.text(meta, "name", "meta", limit=MAX_NAME)
-        language = self.text(meta, "language", "meta", limit=MAX_LANGUAGE)
-        if language is not None and not _LANGUAGE_TAG.fullmatch(language):
-            self.problem(
-                "meta.language", f'must be a language tag such as "en" or "de-CH", got "{language}"'
-            )
-            return None
-        if name is None or language is None:
-            return None
-        return name, language
-
-    # -- question sets ---------------------------------------------------------------------
-
-    def question_sets(self, data: Mapping[str, Any]) -> dict[str, QuestionSet]:
-        if not self.required(data, "questions", ""):
-            return {}
-        sets = self.table(data["questions"], "questions")
-        if sets is None:
-            return {}
-        self.known_keys(sets, QUESTION_SETS, "questions")
-        result = {}
-        for set_key in QUESTION_SETS:
-            path = _join("questions", set_key)
-            if set_key not in sets:
-                self.problem(path, "required question set is missing")
-                continue
-            table = self.table(sets[set_key], path)
-            if table is not None:
-                question_set = self.question_set(set_key, table, path)
-                if question_set is not None:
-                    result[set_key] = question_set
-        return result
-
-    def question_set(self, set_key: str, table: dict[str, Any], path: str) -> QuestionSet | None:
-        before = len(self.problems)
-        self.known_keys(table, _SET_KEYS, path)
-        title = self.text(table, "title", path, limit=MAX_TITLE)
-        intro = self.text(table, "intro", path, limit=MAX_INTRO, required=False)
-        items = self.tables(
-            table, "questions", path, low=MIN_QUESTIONS, high=MAX_QUESTIONS, noun="questions"
-        )
-        questions = [self.question(set_key, item, item_path) for item_path, item in items]
-        # Set-level checks read the raw values, so one broken question does not hide a
-        # duplicate or a missing role elsewhere in the set.
-        self.unique(items, "key", path)
-        rules = _ROLE_RULES[set_key]
-        one_each = [
-            (item_path, item)
-            for item_path, item in items
-            if (role := _raw_text(item.get("role"))) in rules and not rules[role].repeatable
-        ]
-        self.unique(
-            one_each,
-            "role",
-            path,
-            message='role "{value}" is already used by {first}; only one question may have it',
-        )
-        roles_seen = {_raw_text(item.get("role")) for _, item in items}
-        for role, rule in rules.items():
-            if items and rule.required and role not in roles_seen:
-                self.problem(path, f'no question has the required role "{role}"')
-        if self.failed_since(before) or title is None:
-            return None
-        return QuestionSet(
-            key=set_key,
-            title=title,
-            intro=intro,
-            questions=tuple(question for question in questions if question is not None),
-        )
-
-    def unique(
-        self,
-        items: Sequence[tuple[str, Mapping[str, Any]]],
-        key: str,
-        path: str,
-        *,
-        message: str = 'duplicate {key} "{value}" (also used by {first})',
-    ) -> None:
-        """Report each item whose `key` repeats an earlier item's (values of a wrong type
-        are reported elsewhere)."""
-        first_path: dict[str, str] = {}
-        for item_path, item in items:
-            value = _raw_text(item.get(key))
-            if value is None:
-                continue
-            if value in first_path:
-                self.problem(
-                    _join(item_path, key),
-                    message.format(key=key, value=value, first=first_path[value]),
-                )
-            else:
-                first_path[value] = item_path.removeprefix(f"{path}.")
-
-    def question(self, set_key: str, table: dict[str, Any], path: str) -> Question | None:
-        before = len(self.problems)
-        self.known_keys(table, _QUESTION_KEYS, path)
-        key = self.identifier(table, "key", path)
-        label = self.text(table, "label", path, limit=MAX_LABEL)
-        hint = self.text(table, "hint", path, limit=MAX_HINT, required=False)
-        placeholder = self.text(table, "placeholder", path, limit=MAX_PLACEHOLDER, required=False)
-        kind = self.kind(table, path)
-        role = self.role(set_key, table, path, kind)
-
-        options: tuple[Choice, ...] = ()
-        multiline = False
-        max_length: int | None = MAX_OPTION_VALUE
-        if kind == TEXT:
-            if "options" in table:
-                self.problem(
-                    _join(path, "options"),
-                    'only choice questions have options; set kind = "choice" or remove them',
-                )
-            multiline = self.boolean(table, "multiline", path, default=True)
-            max_length = self.whole_number(
-                table,
-                "max_length",
-                path,
-                low=1,
-                high=MAX_ANSWER_LENGTH,
-                default=DEFAULT_ANSWER_LENGTH,
-            )
-        elif kind == CHOICE:
-            for text_only in ("multiline", "max_length"):
-                if text_only in table:
-                    self.problem(_join(path, text_only), "only applies to text questions")
-            options = self.options(table, path, reopens_allowed=role == STILL_WORKS)
-
-        if (
-            self.failed_since(before)
-            or key is None
-            or label is None
-            or kind is None
-            or max_length is None
-        ):
-            return None
-        return Question(
-            key=key,
-            label=label,
-            kind=kind,
-            hint=hint,
-            placeholder=placeholder,
-            multiline=multiline,
-            max_length=max_length,
-            role=role,
-            options=options,
-        )
-
-    def kind(self, table: Mapping[str, Any], path: str) -> str | None:
-        if "kind" not in table:
-            return TEXT
-        kind = table["kind"]
-        if kind in QUESTION_KINDS:
-            return kind
-        got = f'"{kind}"' if isinstance(kind, str) else _kind_of(kind)
-        self.problem(_join(path, "kind"), f"must be one of {_quoted(QUESTION_KINDS)}, got {got}")
-        return None
-
-    def role(
-        self, set_key: str, table: Mapping[str, Any], path: str, kind: str | None
-    ) -> str | None:
-        role = self.text(table, "role", path, limit=MAX_KEY, required=False)
-        if role is None:
-            return None
-        rules = _ROLE_RULES[set_key]
-        if role not in rules:
-            allowed = f"allowed roles: {_quoted(rules)}" if rules else "this set has no roles"
-            self.problem(
-                _join(path, "role"), f'"{role}" is not a role of the {set_key} set; {allowed}'
-            )
-            return None
-        needed = rules[role].kind
-        if needed is not None and kind is not None and kind != needed:
-            self.problem(
-                _join(path, "kind"),
-                f'must be "{needed}" for a question with role "{role}", got "{kind}"',
-            )
-        return role
-
-    def options(
-        self, table: Mapping[str, Any], path: str, *, reopens_allowed: bool
-    ) -> tuple[Choice, ...]:
-        before = len(self.problems)
-        if "options" not in table:
-            self.problem(
-                _join(path, "options"),
-                f"a choice question needs {MIN_OPTIONS} to {MAX_OPTIONS} options, got none",
-            )
-            return ()
-        items = self.tables(
-            table,
-            "options",
-            path,
-            low=MIN_OPTIONS,
-            high=MAX_OPTIONS,
-            noun="options",
-            needs="a choice question needs",
-        )
-        choices = []
-        for item_path, item in items:
-            self.known_keys(item, _OPTION_KEYS, item_path)
-            value = self.text(item, "value", item_path, limit=MAX_OPTION_VALUE)
-            label = self.text(item, "label", item_path, limit=MAX_OPTION_LABEL)
-            reopens = self.boolean(item, "reopens_agreement", item_path, default=False)
-            if reopens and not reopens_allowed:
-                self.problem(
-                    _join(item_path, "reopens_agreement"),
-                    f'only the options of the "{STILL_WORKS}" question in the expectations set'
-                    " can reopen the agreement",
-                )
-            if value is not None and label is not None:
-                choices.append(Choice(value=value, label=label, reopens_agreement=reopens))
-        self.unique(items, "value", path)
-        reopening = sum(item.get("reopens_agreement") is True for _, item in items)
-        if reopens_allowed and items and reopening != 1:
-            self.problem(
-                _join(path, "options"),
-                f"exactly one option must have reopens_agreement = true, found {reopening}",
-            )
-        return () if self.failed_since(before) else tuple(choices)
-
-    # -- agenda templates ------------------------------------------------------------------
-
-    def agendas(self, data: Mapping[str, Any]) -> dict[str, AgendaTemplate]:
-        if not self.required(data, "agendas", ""):
-            return {}
-        agendas = self.table(data["agendas"], "agendas")
-        if agendas is None:
-            return {}
-        for required in REQUIRED_AGENDAS:
-            if required not in agendas:
-                self.problem(_join("agendas", required), "required agenda template is missing")
-        result = {}
-        for key, value in agendas.items():
-            path = _join("agendas", key)
-            if re.fullmatch(r"session_[0-9]+", key) and not _SESSION_AGENDA.fullmatch(key):
-                self.problem(path, "session numbers start at 1 and have no leading zeros")
-                continue
-            if key not in REQUIRED_AGENDAS and not _SESSION_AGENDA.fullmatch(key):
-                guess = difflib.get_close_matches(key, REQUIRED_AGENDAS, n=1)
-                hint = f' (did you mean "{guess[0]}"?)' if guess else ""
-                self.problem(
-                    path,
-                    f"unknown agenda template{hint}; allowed: {', '.join(REQUIRED_AGENDAS)},"
-                    " or session_<n> for session number n (from 1)",
-                )
-                continue
-            table = self.table(value, path)
-            if table is not None:
-                template = self.agenda(key, table, path)
-                if template is not None:
-                    result[key] = template
-        return result
-
-    def agenda(self, key: str, table: dict[str, Any], path: str) -> AgendaTemplate | None:
-        before = len(self.problems)
-        self.known_keys(table, _AGENDA_KEYS, path)
-        base_minutes = self.whole_number(table, "base_minutes", path, low=1, high=MAX_MINUTES)
-        items = self.tables(
-            table, "sections", path, low=MIN_SECTIONS, high=MAX_SECTIONS, noun="sections"
-        )
-        sections = [self.section(item, item_path) for item_path, item in items]
-        self.unique(items, "key", path)
-        minutes = [item.get("minutes") for _, item in items]
-        # Only a sum of valid minutes says something; bad ones are reported on their own.
-        if base_minutes is not None and items and all(map(_is_minutes, minutes)):
-            total = sum(minutes)
-            if total != base_minutes:
-                self.problem(
-                    path, f"section minutes add up to {total}, not base_minutes {base_minutes}"
-                )
-        if self.failed_since(before) or base_minutes is None:
-            return None
-        return AgendaTemplate(
-            key=key,
-            base_minutes=base_minutes,
-            sections=tuple(section for section in sections if section is not None),
-        )
-
-    def section(self, table: dict[str, Any], path: str) -> AgendaSection | None:
-        before = len(self.problems)
-        self.known_keys(table, _SECTION_KEYS, path)
-        key = self.identifier(table, "key", path)
-        title = self.text(table, "title", path, limit=MAX_SECTION_TITLE)
-        minutes = self.whole_number(table, "minutes", path, low=1, high=MAX_MINUTES)
-        guidance = self.text(table, "guidance", path, limit=MAX_GUIDANCE)
-        sources = self.sources(table, path)
-        if (
-            self.failed_since(before)
-            or key is None
-            or title is None
-            or minutes is None
-            or guidance is None
-        ):
-            return None
-        return AgendaSection(
-            key=key, title=title, minutes=minutes, guidance=guidance, sources=sources
-        )
-
-    def sources(self, table: Mapping[str, Any], path: str) -> tuple[str, ...]:
-        # A section without sources is plain guidance (e.g. feedback), so the key is optional.
-        value = table.get("sources", [])
-        where = _join(path, "sources")
-        if not isinstance(value, list):
-            self.problem(where, f"must be an array of strings, got {_kind_of(value)}")
-            return ()
-        allowed = sorted(AGENDA_SOURCES)
-        sources: list[str] = []
-        for index, source in enumerate(value):
-            item_path = f"{where}[{index}]"
-            if not isinstance(source, str):
-                self.problem(item_path, f"must be a string, got {_kind_of(source)}")
-            elif source not in AGENDA_SOURCES:
-                guess = difflib.get_close_matches(source, allowed, n=1)
-                hint = f' (did you mean "{guess[0]}"?)' if guess else ""
-                self.problem(
-                    item_path, f'unknown source "{source}"{hint}; allowed: {", ".join(allowed)}'
-                )
-            elif source in sources:
-                self.problem(item_path, f'"{source}" is listed twice')
-            else:
-                sources.append(source)
-        return tuple(sources)

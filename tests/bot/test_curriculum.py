@@ -933,3 +933,49 @@ def test_curriculum_error_survives_pickling() -> None:
     copied = pickle.loads(pickle.dumps(error))
     assert copied.problems == error.problems
     assert str(copied) == "a.toml: meta: required key is missing\na.toml: b"
+
+
+# -- one problem, one message ----------------------------------------------------------------
+
+FOLLOW_ON_CASES: list[tuple[str, dict[str, Any], tuple[str, ...]]] = [
+    (
+        "a broken section does not make the sections too few",
+        {"agendas.first_session.sections[0].guidance": 7},
+        ("agendas.first_session.sections[0].guidance: must be a string, got an integer",),
+    ),
+    (
+        "a misnamed template is not also checked as a template",
+        {"agendas.regular": 5},
+        (
+            'agendas.regular: unknown agenda template (did you mean "regular_session"?);'
+            " allowed: regular_session, first_session, or session_<n> for session number n"
+            " (from 1)",
+        ),
+    ),
+    (
+        "a choice question without options needs no option to reopen",
+        {f"{STILL}.options": DELETE},
+        (f"{STILL}.options: a choice question needs 2 to 10 options, got none",),
+    ),
+    (
+        "sources are taken as written",
+        {f"{RS}.sections[0].sources": [" checkin"]},
+        (
+            f'{RS}.sections[0].sources[0]: unknown source " checkin" (did you mean "checkin"?);'
+            f" allowed: {SOURCES}",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("edits", "expected"),
+    [pytest.param(edits, expected, id=name) for name, edits, expected in FOLLOW_ON_CASES],
+)
+def test_a_problem_is_not_repeated_as_its_consequences(
+    tmp_path: Path, edits: dict[str, Any], expected: tuple[str, ...]
+) -> None:
+    data = minimal_curriculum()
+    for path, value in edits.items():
+        edit(data, path, value if value is DELETE else copy.deepcopy(value))
+    assert problems_of(tmp_path, data) == expected
