@@ -74,7 +74,7 @@ class Envelope:
         """The ack, waiting up to `timeout` seconds (Slack waits 3); AssertionError after."""
         if not self._acked.wait(timeout):
             raise AssertionError(
-                f"no ack for {self.type} envelope {self.envelope_id} within {timeout}s"
+                f"no ack for {self.type} envelope {self.envelope_id} within {timeout:g}s"
             )
         assert self.ack is not None
         return self.ack
@@ -436,7 +436,7 @@ class SocketModeServer:
         with self._changed:
             if not self._changed.wait_for(lambda: self._opened >= number, timeout):
                 raise AssertionError(
-                    f"no connection #{number} within {timeout}s ({self._opened} opened)"
+                    f"no connection #{number} within {timeout:g}s ({self._opened} opened)"
                 )
             return self._links[number - 1]
 
