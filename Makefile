@@ -20,7 +20,7 @@ run: $(STAMP)
 dispatch: $(STAMP)
 	$(PY) app.py dispatch --once
 
-# Every benchmark at full size (about 20 minutes); prints a table and writes bench/RESULTS.md.
+# Every benchmark at full size (about 35 minutes); prints a table and writes bench/RESULTS.md.
 # BENCH_ARGS=--quick for a smoke run; BENCH_DATABASE_URL adds PostgreSQL (bench/README.md).
 bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)

@@ -19,6 +19,10 @@ PACKAGES = (
     "psycopg",
     "APScheduler",
     "alembic",
+    # Socket Mode's client, and the other clients bench/socket_mode.py measures.
+    "aiohttp",
+    "websockets",
+    "websocket-client",
 )
 
 

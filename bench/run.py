@@ -1,6 +1,6 @@
 """Runs every benchmark, prints one table, and writes bench/RESULTS.md (`make bench`).
 
-    python -m bench.run                 # everything at full size (about 15 minutes)
+    python -m bench.run                 # everything at full size (about 35 minutes)
     python -m bench.run --quick         # everything at a tiny size (a smoke run, seconds)
     python -m bench.run --only dispatch,memory --no-write
 
@@ -21,12 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import dispatch, latency, memory
+from bench import dispatch, latency, memory, socket_mode
 from bench.common import REPO, load_average
 from bench.machine import describe
 
 RESULTS = REPO / "bench" / "RESULTS.md"
-BENCHMARKS = ("latency", "dispatch", "burst", "memory")
+BENCHMARKS = ("latency", "dispatch", "burst", "memory", "socket_mode")
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,9 @@ class Sizes:
     baseline_sessions_per_pair: int
     burst: int
     memory_pairs: int
+    socket_mode_candidates: tuple[socket_mode.Candidate, ...]
+    socket_mode_faults: tuple[str, ...]
+    socket_mode_cap: float
 
 
 FULL = Sizes(
@@ -58,6 +61,9 @@ FULL = Sizes(
     baseline_sessions_per_pair=5,
     burst=2_000,
     memory_pairs=100_000,
+    socket_mode_candidates=socket_mode.CANDIDATES,
+    socket_mode_faults=socket_mode.FAULTS,
+    socket_mode_cap=70.0,
 )
 QUICK = Sizes(
     latency_pairs=2,
@@ -72,6 +78,9 @@ QUICK = Sizes(
     baseline_sessions_per_pair=5,
     burst=20,
     memory_pairs=50,
+    socket_mode_candidates=(socket_mode.Candidate(socket_mode.MENTORBOT),),
+    socket_mode_faults=("disconnect", "drop"),
+    socket_mode_cap=15.0,
 )
 
 
@@ -85,6 +94,7 @@ class Results:
     dispatch: list[dispatch.DispatchResult] = field(default_factory=list)
     burst: list[dict[str, Any]] = field(default_factory=list)
     memory: list[memory.MemoryResult] = field(default_factory=list)
+    socket_mode: list[socket_mode.Recovery] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     load: dict[str, str] = field(default_factory=dict)
@@ -157,10 +167,16 @@ def collect(
     def run_memory() -> None:
         results.memory = memory.run(sizes.memory_pairs)
 
+    def run_socket_mode() -> None:
+        results.socket_mode = socket_mode.run(
+            sizes.socket_mode_candidates, sizes.socket_mode_faults, cap=sizes.socket_mode_cap
+        )
+
     step("latency", run_latency)
     step("dispatch", run_dispatch)
     step("burst", run_burst)
     step("memory", run_memory)
+    step("socket_mode", run_socket_mode)
     return results
 
 
@@ -325,7 +341,62 @@ def sections(results: Results) -> list[tuple[str, list[str]]]:
             rows,
         )
         found.append(("Resident memory of `python app.py`", lines))
+    if results.socket_mode:
+        found.append(("Socket Mode clients after a broken connection", _socket_mode_lines(results)))
     return found
+
+
+def _socket_mode_lines(results: Results) -> list[str]:
+    def seconds(r: socket_mode.Recovery) -> str:
+        return f"{r.seconds:.2f}" if r.seconds is not None else f"> {r.cap:g}"
+
+    rows = [
+        (
+            r.candidate,
+            r.fault,
+            seconds(r),
+            r.connections,
+            f"{r.cpu_percent:.1f}",
+            f"{r.cpu_after_percent:.1f}",
+            "yes" if r.met else "NO",
+            r.note,
+        )
+        for r in results.socket_mode
+    ]
+    lines = _table(
+        (
+            "client",
+            "fault",
+            "answering again s",
+            "connections",
+            "CPU % reconnecting",
+            "CPU % after",
+            "goal",
+            "note",
+        ),
+        rows,
+    )
+    lines += [
+        "",
+        f"By client: the slowest recovery and the most CPU (goal: every fault answered again "
+        f"within {socket_mode.GOAL_SECONDS:g} s, under {socket_mode.SPINNING_PERCENT:g} % of a "
+        "core):",
+        "",
+    ]
+    lines += _table(
+        ("client", "slowest s", "after", "most CPU %", "goal met"),
+        [
+            (
+                c["candidate"],
+                f"{c['worst_seconds']:.2f}" if c["worst_seconds"] is not None else "never",
+                c["worst_fault"],
+                f"{c['most_cpu_percent']:.1f}",
+                "yes" if c["met"] else "no",
+            )
+            for c in socket_mode.by_candidate(results.socket_mode)
+        ],
+    )
+    return lines
 
 
 def headline(results: Results) -> list[str]:
@@ -367,6 +438,20 @@ def headline(results: Results) -> list[str]:
             f"- Resident memory with {big.pairs:,} pairs: {big.rss_started_mib} MiB at start, "
             f"{big.rss_after_requests_mib} MiB after {big.requests} requests{extra}."
         )
+    shown = {
+        socket_mode.Candidate(socket_mode.MENTORBOT).label: "",
+        socket_mode.Candidate("builtin", 10).label: " (Bolt's default, what the bot ran before)",
+    }
+    for found in socket_mode.by_candidate(results.socket_mode):
+        if found["candidate"] in shown:
+            worst = found["worst_seconds"]
+            lines.append(
+                f"- Socket Mode, {found['candidate']}{shown[found['candidate']]}: answering again "
+                + (f"within {worst:.2f} s" if worst is not None else "NOT within the cap")
+                + f" after each of {', '.join(found['faults'])} (slowest: {found['worst_fault']});"
+                f" at most {found['most_cpu_percent']:.1f} % of a core while reconnecting"
+                f" (goal {'met' if found['met'] else 'NOT met'})."
+            )
     return lines
 
 
@@ -446,6 +531,7 @@ def _name_of(title: str) -> str:
         ("dispatch", "dispatcher"),
         ("burst", "burst"),
         ("memory", "memory"),
+        ("socket_mode", "socket mode"),
     ):
         if word in title.lower():
             return name

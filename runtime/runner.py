@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from socketserver import ThreadingMixIn
@@ -18,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.curriculum import CurriculumError
 from bot.delivery import PassReport
 from bot.settings import SLACK_APPS_PAGE, Settings
-from runtime.assembly import Mentorbot, create_app
+from runtime.assembly import WEB_API_TIMEOUT_SECONDS, Mentorbot, create_app
 from runtime.oauth import INSTALL_PATH, OAUTH_REDIRECT_PATH
 from runtime.request_guard import SlackWsgiHandler
 from storage.migrations import SchemaError
@@ -223,16 +226,79 @@ def dispatch_once(settings: Settings) -> int:
     return 0
 
 
+# Socket Mode runs on slack_sdk's aiohttp client: it pings every SOCKET_MODE_PING_SECONDS and
+# drops a link whose pong is half that late, so a connection that closed, dropped, reset or
+# went half-open is replaced within seconds, and nothing spins while it is (the built-in
+# client spins a core for a minute after a dropped connection). bench/socket_mode.py measures
+# every client and interval; bench/RESULTS.md has the figures.
+SOCKET_MODE_PING_SECONDS = 2.0
+
+
+def socket_mode_handler(bot: Mentorbot, settings: Settings) -> Any:
+    """Bolt's Socket Mode adapter for aiohttp, for `bot`; build it inside a running event loop.
+
+    Bolt's adapter runs a synchronous app on the event loop itself; this one hands each
+    envelope to a worker thread, so a listener slow to ack holds up neither the other
+    envelopes nor the pings that keep the link alive.
+    """
+    from slack_bolt.adapter.socket_mode.aiohttp import SocketModeHandler
+    from slack_bolt.adapter.socket_mode.async_internals import send_async_response
+    from slack_bolt.adapter.socket_mode.internals import run_bolt_app
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    class Handler(SocketModeHandler):
+        async def handle(self, client: Any, req: Any) -> None:
+            started = time.time()
+            response = await asyncio.to_thread(run_bolt_app, self.app, req)
+            await send_async_response(client, req, response, started)
+
+    client_log = logging.getLogger("mentorbot.socket_mode")
+    client_log.addFilter(_traceback_at_debug)
+    return Handler(
+        bot.app,
+        settings.slack_app_token,
+        logger=client_log,
+        # Only for apps.connections.open, with the app token; the app's own calls use bot.client.
+        web_client=AsyncWebClient(base_url=settings.slack_api_url, timeout=WEB_API_TIMEOUT_SECONDS),
+        ping_interval=SOCKET_MODE_PING_SECONDS,
+    )
+
+
+def _traceback_at_debug(record: logging.LogRecord) -> bool:
+    """The client logs each failed try with a traceback, every ping interval while Slack is
+    out of reach; its message says what failed, and the traceback is shown at DEBUG only."""
+    if not logging.getLogger(record.name).isEnabledFor(logging.DEBUG):
+        record.exc_info, record.exc_text = None, None
+    return True
+
+
+async def serve_socket_mode(bot: Mentorbot, settings: Settings) -> None:
+    """Connect, serve until SIGTERM (or Ctrl+C), then close the connection."""
+    handler = socket_mode_handler(bot, settings)
+    stopping = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
+    connecting: asyncio.Future[None] | None = None
+    try:
+        # The first URL is asked for here, so that a rejected token or an unreachable Slack
+        # stops the start (the client's own connect would retry it forever).
+        handler.client.wss_uri = await handler.client.issue_new_wss_url()
+        # The client retries a connection that fails; a SIGTERM meanwhile still stops it.
+        connecting = asyncio.ensure_future(handler.connect_async())
+        await stopping.wait()
+        log.info("Mentorbot is closing its Socket Mode connection (SIGTERM)")
+    finally:
+        if connecting is not None:
+            connecting.cancel()
+        await handler.close_async()
+
+
 def run_bot(settings: Settings) -> int:
     bot = build_bot(settings)
     start_dispatcher(bot, settings.dispatch_interval_seconds)
     if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
         log.info("Mentorbot is connecting to Slack in Socket Mode")
-        handler = SocketModeHandler(bot.app, settings.slack_app_token, web_client=bot.client)
         try:
-            handler.start()  # connects (raising if Slack refuses), then blocks
+            asyncio.run(serve_socket_mode(bot, settings))
         except SlackApiError as error:
             raise StartupError(
                 f"Slack rejected SLACK_APP_TOKEN ({error.response.get('error')}). Generate an "

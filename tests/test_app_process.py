@@ -27,6 +27,7 @@ from tests.conftest import ADMIN, BOT_TOKEN, MENTEE, MENTOR, SIGNING_SECRET, STR
 from tests.support.app_process import AppProcess, free_port, run_app, running_app
 from tests.support.slack_driver import SlackDriver, http_transport
 from tests.support.slack_standin import SlackStandIn
+from tests.support.socket_mode_server import SocketModeServer
 
 pytestmark = pytest.mark.slow  # process-level or long-running: make test-fast skips it
 
@@ -320,16 +321,16 @@ def test_socket_mode_connects_with_the_app_token_and_opens_no_port(
 ) -> None:
     standin.add_app_token(APP_TOKEN, TEAM)
     settings = bot_settings(standin, tmp_path, SLACK_APP_TOKEN=APP_TOKEN)
+    server = SocketModeServer().start().attach(standin)
 
-    def connecting(process: AppProcess) -> None:
-        process.wait_until(
-            lambda: bool(standin.calls("apps.connections.open")), "opening a connection", 15
-        )
+    def connected(process: AppProcess) -> None:
+        process.wait_until(lambda: server.opened >= 1, "connected over Socket Mode", 15)
 
-    with running_app(settings, cwd=tmp_path, ready=connecting) as process:
+    with server, running_app(settings, cwd=tmp_path, ready=connected) as process:
         opened = standin.calls("apps.connections.open")[0]
         assert opened.token == APP_TOKEN
-        assert opened.response["ok"] and opened.response["url"].startswith("ws://127.0.0.1:")
+        assert opened.response["ok"] and opened.response["url"].startswith(server.url)
+        assert server.links()[0].query["ticket"] in opened.response["url"]
         assert standin.last("auth.test").token == BOT_TOKEN
         assert not process.exited()
         assert listening_ports(process.pid) == set()

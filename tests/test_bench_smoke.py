@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import dispatch, latency, memory
+from bench import dispatch, latency, memory, socket_mode
 from bench.run import QUICK, Results, _burst_runner, main, render_markdown, render_text
 from tests.conftest import PG_SKIP_REASON
 
@@ -65,6 +65,12 @@ def test_memory_is_read_from_a_running_bot() -> None:
     assert result.requests > 0
 
 
+def test_socket_mode_recovery_is_measured_on_the_bot() -> None:
+    (found,) = socket_mode.run([socket_mode.Candidate(socket_mode.MENTORBOT)], ["drop"], cap=20)
+    assert found.fault == "drop" and found.seconds is not None, found
+    assert found.connections >= 1 and found.cpu_percent >= 0
+
+
 def test_the_report_renders_every_section(tmp_path: Path) -> None:
     results = Results(QUICK)
     results.latency = [
@@ -78,7 +84,15 @@ def test_the_report_renders_every_section(tmp_path: Path) -> None:
     ]
     results.memory = [memory.MemoryResult(40, 80.0, 81.0, 81.5, 3, 0.2)]
     results.problems["burst"] = "pending: bench/burst.py (bench.burst.run) doesn't exist yet"
+    mentorbot = socket_mode.Candidate(socket_mode.MENTORBOT).label
+    results.socket_mode = [
+        socket_mode.Recovery(mentorbot, "drop", 2.0, 70.0, 1, 0.5, 0.0),
+        socket_mode.Recovery("builtin, ping 10 s", "drop", None, 70.0, 0, 95.0, 1.0, "gone"),
+    ]
     text = render_text(results)
+    assert "Socket Mode clients after a broken connection" in text and "> 70" in text
+    assert f"Socket Mode, {mentorbot}: answering again within 2.00 s after each of drop" in text
+    assert "NOT within the cap" in text
     assert "1.00x" in text and "One dispatcher pass" in text and "pending" in text
     assert "paced at 2 requests a second each" in text and "flat out" in text
     assert "answering in the request's thread: 1.00x to 1.00x" in text
