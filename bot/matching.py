@@ -43,7 +43,8 @@ solver can choose them. The total is optimal:
    reduces to it), solved exactly with HiGHS (`scipy.optimize.milp`) after its LP relaxation
    has ruled out, by reduced cost, the pairs no optimal answer can contain. An integer
    program that runs out of time (`INTEGER_PROGRAM_SECONDS`) returns the best answer found,
-   with `Matching.optimal` false.
+   with `Matching.optimal` false and `Matching.upper_bound` saying how far from the best it
+   can be.
 
 **Scale.** Scores are computed with numpy in blocks of mentees. When there are more
 acceptable pairs than `MAX_CANDIDATE_PAIRS`, the problem keeps each person's
@@ -76,11 +77,11 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 from bot import messages
 
 SKILLS_WEIGHT = 50
-"""Half the score: what the mentee wants to develop and the mentor can offer is why the pair
-exists; every leading matching product puts it first."""
+"""Half the score: what the mentee wants to develop and the mentor can offer is what both
+enrolled for, and the one thing the pair exists to work on."""
 HOURS_WEIGHT = 25
 """A quarter: partners who can't meet inside both working days meet rarely, and pairs that
-don't meet drift (issue 7); it matters, but a great fit a few hours apart still works."""
+don't meet drift; it matters, but a great fit a few hours apart still works."""
 LANGUAGE_WEIGHT = 10
 """Named and shared languages are a real preference (the mentee asked for one); unnamed
 ones say nothing, and naming some without sharing any is a hard rule, not a weight."""
@@ -91,21 +92,29 @@ ROLE_WEIGHT = 5
 """Per side: a person in the role they enrolled for. "Either" people then fill the places the
 others leave, instead of displacing someone who asked for exactly that role."""
 MIN_SCORE = 40
-"""Below this a pair isn't proposed: with nothing they share but a time zone (at most 45
-points) a pair doesn't get past it; one shared goal of four and a working day together does."""
+"""Below this a pair isn't proposed. One goal of four shared and a working day together is
+enough (48); a working day together with nothing else is not (35). A pair who share no goal
+reaches it only with a language in common on top (45 to 50), and then its reasons say
+"offers none of the mentee's goals" for the admin to judge."""
 MAX_CANDIDATE_PAIRS = 500_000
 """Up to this many acceptable pairs the solver sees every one of them (a program of 1,000
 mentees and 400 mentors never has more than 400,000); past it, each person's best ones."""
 CANDIDATES_PER_PERSON = 50
 """How many of each person's best-scoring partners a program that large keeps."""
-INTEGER_PROGRAM_SECONDS = 60.0
-"""How long HiGHS may search when "either" people make the problem an integer program."""
+INTEGER_PROGRAM_SECONDS = 30.0
+"""How long HiGHS may search when "either" people make the problem an integer program. A
+program of 1,000 people, a seventh of them "either", is solved and proven optimal in a few
+seconds; one of 7,000 with 700 "either" may not be proven in any time worth waiting for, and
+returns the best answer found (within 0.03 % of `upper_bound` in bench/matching.py)."""
 
 MAX_REASON_WORDS = 5
 # A program of thousands scores millions of pairs: this many mentees at a time keeps the peak
 # memory flat.
 ROWS_PER_BLOCK = 512
+# The integer program's first round takes about this many pairs of lowest reduced cost, and a
+# margin of at least one point (scores are whole numbers).
 _INITIAL_REDUCED_PAIRS = 4_000
+_FIRST_MARGIN = 1.0
 _TOLERANCE = 1e-6
 _WORD = re.compile(r"\w+")
 # Words too common in "what I want to develop" to say two people want the same thing.
@@ -240,6 +249,7 @@ class Matching:
     candidate_pairs: int  # of those, how many the solver was given
     optimal: bool  # proven optimal over the candidate pairs
     method: Method
+    upper_bound: int  # no answer over the candidate pairs scores more (the total when optimal)
 
 
 # -- scoring one pair (the readable definition; the block scorer below must agree) -------------
@@ -493,12 +503,24 @@ def match(
     if len(pool.scores) > max_candidate_pairs:
         candidates = _best_per_person(pool, candidates_per_person)
     while True:
-        chosen, optimal, method = program.solve(pool, candidates)
-        left_out = program.fitting_places_left_out(pool, chosen) & ~candidates
+        solved = program.solve(pool, candidates)
+        if not solved.optimal:
+            solved = program.fill_free_places(pool, solved)
+            candidates = candidates | solved.chosen
+            break
+        left_out = program.fitting_places_left_out(pool, solved.chosen) & ~candidates
         if not left_out.any():
             break
         candidates |= left_out
-    return program.result(pool, chosen, candidates, optimal, method, minimum_score)
+    return program.result(pool, solved, candidates, minimum_score)
+
+
+@dataclass(frozen=True)
+class _Solved:
+    chosen: np.ndarray  # a mask over the pool
+    optimal: bool
+    method: Method
+    bound: int
 
 
 @dataclass
@@ -509,7 +531,7 @@ class _Pool:
     rows: np.ndarray
     cols: np.ndarray
     scores: np.ndarray
-    row_tally: np.ndarray  # per row: _TALLY counts
+    row_tally: np.ndarray  # per row, counts by the tally columns below
     col_tally: np.ndarray
     row_best_below: np.ndarray  # best score under the minimum among pairs keeping the rules
     col_best_below: np.ndarray
@@ -518,7 +540,9 @@ class _Pool:
 # Columns of a tally: partners on the other side, then how many of them each rule rules out,
 # how many score below the minimum, how many are acceptable.
 _POTENTIAL, _ENDED, _EXCLUDED, _LANGUAGE, _BELOW, _ACCEPTABLE = range(6)
-_SELF, _OK = 4, 0
+# A pair's verdict: fine (_OK), or the rule that rules it out (the same numbers as the tally's
+# columns), or the same person on both sides.
+_OK, _SELF = 0, 4
 
 
 class _Program:
@@ -549,13 +573,22 @@ class _Program:
         self.row_of[self.rows] = np.arange(len(self.rows))
         self.col_of = np.full(len(people), -1)
         self.col_of[self.cols] = np.arange(len(self.cols))
-        self.skill_keys = list(labels)
-        self.skill_matrix = self._indicators([p.skills for p in people], self.skill_keys)
-        self.goal_counts = np.array([len(p.skills) for p in people], dtype=np.int64)
+        self.skill_matrix = self._indicators([p.skills for p in people], list(labels))
+        self.mentor_skills = np.ascontiguousarray(self.skill_matrix[self.cols].T)
+        self.goal_counts = np.array([len(p.skills) for p in people], dtype=np.intp)
+        most = len(labels)
+        self.skill_points = np.array(
+            [
+                [_share_points(SKILLS_WEIGHT, n, goals) for n in range(most + 1)]
+                for goals in range(most + 1)
+            ],
+            dtype=np.int16,
+        ).reshape(most + 1, most + 1)
         spoken = [_languages(p) for p in people]
         self.language_matrix = self._indicators(
             [s.keys() for s in spoken], sorted({k for s in spoken for k in s})
         )
+        self.mentor_languages = np.ascontiguousarray(self.language_matrix[self.cols].T)
         self.named_languages = np.array([bool(s) for s in spoken])
         words = [_words(p.free_text) for p in people]
         vocabulary = {w: i for i, w in enumerate(sorted({w for ws in words for w in ws}))}
@@ -565,6 +598,7 @@ class _Program:
             (np.ones(len(word_rows), dtype=np.float32), (word_rows, word_cols)),
             shape=(len(people), max(len(vocabulary), 1)),
         )
+        self.mentor_words = sparse.csc_array(self.word_matrix[self.cols].T)
         schedules = sorted({_schedule(p) for p in people})
         schedule_index = {s: i for i, s in enumerate(schedules)}
         self.schedule = np.array([schedule_index[_schedule(p)] for p in people], dtype=int)
@@ -573,10 +607,10 @@ class _Program:
                 [_share_points(HOURS_WEIGHT, *_overlap_minutes(a, b, on)) for b in schedules]
                 for a in schedules
             ],
-            dtype=np.int64,
+            dtype=np.int16,
         ).reshape(len(schedules), len(schedules))
-        self.mentee_role_points = np.array([_mentee_role_points(r) for r in roles], dtype=np.int64)
-        self.mentor_role_points = np.array([_mentor_role_points(r) for r in roles], dtype=np.int64)
+        self.mentee_role_points = np.array([_mentee_role_points(r) for r in roles], dtype=np.int16)
+        self.mentor_role_points = np.array([_mentor_role_points(r) for r in roles], dtype=np.int16)
         self.forbidden = self._forbidden_cells(index, ended_pairs, excluded_pairs)
         self.skills, self.on = skills, on
 
@@ -614,19 +648,17 @@ class _Program:
         """Scores and rule verdicts (_OK, _ENDED, _EXCLUDED, _LANGUAGE, _SELF) of rows
         first..last-1 against every column."""
         mentees, mentors = self.rows[first:last], self.cols
-        shared = np.rint(self.skill_matrix[mentees] @ self.skill_matrix[mentors].T).astype(np.int64)
-        goals = self.goal_counts[mentees][:, None]
-        whole = np.maximum(goals, 1)
-        points = np.where(goals > 0, (2 * SKILLS_WEIGHT * shared + whole) // (2 * whole), 0)
+        # Products of 0/1 float32 matrices count exactly (a few dozen terms at most).
+        shared = (self.skill_matrix[mentees] @ self.mentor_skills).astype(np.intp)
+        points = self.skill_points[self.goal_counts[mentees][:, None], shared]
         points += self.hour_points[self.schedule[mentees][:, None], self.schedule[mentors][None, :]]
-        languages = (self.language_matrix[mentees] @ self.language_matrix[mentors].T) > 0.5
+        languages = (self.language_matrix[mentees] @ self.mentor_languages) > 0.5
         both_named = self.named_languages[mentees][:, None] & self.named_languages[mentors][None, :]
-        points += np.where(both_named & languages, LANGUAGE_WEIGHT, 0)
-        words = (self.word_matrix[mentees] @ self.word_matrix[mentors].T).toarray()
-        points += np.minimum(np.rint(words).astype(np.int64), WORDS_WEIGHT)
-        points += (
-            self.mentee_role_points[mentees][:, None] + self.mentor_role_points[mentors][None, :]
-        )
+        points += np.where(both_named & languages, LANGUAGE_WEIGHT, 0).astype(np.int16)
+        words = (self.word_matrix[mentees] @ self.mentor_words).toarray()
+        points += np.minimum(words, WORDS_WEIGHT).astype(np.int16)
+        points += self.mentee_role_points[mentees][:, None]
+        points += self.mentor_role_points[mentors][None, :]
         verdict = np.where(both_named & ~languages, _LANGUAGE, _OK).astype(np.int8)
         for (row, col), rule in self.forbidden.items():
             if first <= row < last:
@@ -668,9 +700,9 @@ class _Program:
             found_scores.append(points[rows, cols])
         empty = np.zeros(0, dtype=np.int64)
         return _Pool(
-            np.concatenate(found_rows or [empty]).astype(np.int64),
-            np.concatenate(found_cols or [empty]).astype(np.int64),
-            np.concatenate(found_scores or [empty]).astype(np.int64),
+            np.concatenate(found_rows or [empty]).astype(np.int32),
+            np.concatenate(found_cols or [empty]).astype(np.int32),
+            np.concatenate(found_scores or [empty]).astype(np.int16),
             row_tally,
             col_tally,
             row_best,
@@ -679,9 +711,8 @@ class _Program:
 
     # solving --------------------------------------------------------------------------------
 
-    def solve(self, pool: _Pool, candidates: np.ndarray) -> tuple[np.ndarray, bool, Method]:
-        """Which candidate pairs to propose (a mask over the pool), whether that's proven
-        optimal, and how it was found."""
+    def solve(self, pool: _Pool, candidates: np.ndarray) -> _Solved:
+        """Which candidate pairs to propose, whether that's proven optimal, and how."""
         edges = np.flatnonzero(candidates)
         rows, cols, scores = pool.rows[edges], pool.cols[edges], pool.scores[edges]
         picked = _assign(rows, cols, scores, self.capacity[self.cols])
@@ -690,14 +721,15 @@ class _Program:
         mentors = self.cols[cols[picked]]
         if np.intersect1d(mentees, mentors).size == 0:
             chosen[edges[picked]] = True
-            return chosen, True, Method.ASSIGNMENT
-        picked, optimal = self._integer_program(rows, cols, scores)
+            total = int(scores[picked].sum())
+            return _Solved(chosen, True, Method.ASSIGNMENT, total)
+        picked, optimal, bound = self._integer_program(rows, cols, scores)
         chosen[edges[picked]] = True
-        return chosen, optimal, Method.INTEGER_PROGRAM
+        return _Solved(chosen, optimal, Method.INTEGER_PROGRAM, bound)
 
     def _integer_program(
         self, rows: np.ndarray, cols: np.ndarray, scores: np.ndarray
-    ) -> tuple[np.ndarray, bool]:
+    ) -> tuple[np.ndarray, bool, int]:
         """The one-side rule as an integer program, solved exactly by HiGHS.
 
         One variable per pair, one constraint per person: a mentee takes one mentor, a mentor
@@ -706,7 +738,8 @@ class _Program:
         bounds every answer: an answer using a pair of reduced cost r scores at most the LP's
         total minus r. So the integer program first gets the pairs of small reduced cost; if
         what it finds is within that margin of the LP's total, nothing left out could beat it;
-        otherwise the margin doubles.
+        otherwise the margin doubles. Returns the pairs, whether they are proven optimal, and
+        the best total any answer could reach.
         """
         mentees, mentors = self.rows[rows], self.cols[cols]
         people = np.unique(np.concatenate([mentees, mentors]))
@@ -725,10 +758,11 @@ class _Program:
         if relaxed.status != 0:
             raise RuntimeError(f"the LP relaxation failed: {relaxed.message}")
         if np.all(np.minimum(relaxed.x, 1 - relaxed.x) < _TOLERANCE):
-            return relaxed.x > 0.5, True
+            picked = relaxed.x > 0.5
+            return picked, True, int(scores[picked].sum())
         bound = -relaxed.fun
         reduced = np.maximum(relaxed.lower.marginals, 0.0)
-        margin = max(float(np.sort(reduced)[min(n, _INITIAL_REDUCED_PAIRS) - 1]), 1.0)
+        margin = max(float(np.sort(reduced)[min(n, _INITIAL_REDUCED_PAIRS) - 1]), _FIRST_MARGIN)
         deadline = INTEGER_PROGRAM_SECONDS
         while True:
             kept = (reduced <= margin + _TOLERANCE) | (relaxed.x > _TOLERANCE)
@@ -745,12 +779,36 @@ class _Program:
                 raise RuntimeError(f"the integer program found no answer: {found.message}")
             picked = np.zeros(n, dtype=bool)
             picked[np.flatnonzero(kept)[found.x > 0.5]] = True
-            total = float(gains[picked].sum())
+            total = int(scores[picked].sum())
+            # Nothing outside `kept` can score more than bound - margin: what is left out can
+            # only beat `total` if that is lower.
+            proven = kept.all() or total + margin >= bound - _TOLERANCE
+            if found.status == 0 and proven:
+                return picked, True, total
             if found.status != 0 or deadline <= 0:
-                return picked, False
-            if kept.all() or total + margin >= bound - _TOLERANCE:
-                return picked, True
-            margin *= 2
+                within = -found.mip_dual_bound if found.mip_dual_bound is not None else bound
+                best = within if kept.all() else max(within, bound - margin)
+                return picked, False, int(np.floor(min(best, bound) + _TOLERANCE))
+            margin = max(2 * margin, 1.0)
+
+    def fill_free_places(self, pool: _Pool, solved: _Solved) -> _Solved:
+        """An answer not proven optimal, with the people it left unmatched given the places
+        that fit them and are still free: the best assignment of those leftovers, in rounds
+        until none is left. An "either" person it puts on both sides stays a mentor."""
+        chosen = solved.chosen.copy()
+        while True:
+            edges = np.flatnonzero(self.fitting_places_left_out(pool, chosen))
+            if edges.size == 0:
+                return _Solved(chosen, False, solved.method, solved.bound)
+            places = (self.capacity - self._sides(pool, chosen)[1])[self.cols]
+            while True:
+                rows, cols = pool.rows[edges], pool.cols[edges]
+                picked = _assign(rows, cols, pool.scores[edges], places)
+                both = np.intersect1d(self.rows[rows[picked]], self.cols[cols[picked]])
+                if both.size == 0:
+                    break
+                edges = edges[~np.isin(self.rows[rows], both)]
+            chosen[edges[picked]] = True
 
     def fitting_places_left_out(self, pool: _Pool, chosen: np.ndarray) -> np.ndarray:
         """Acceptable pairs of someone unmatched with a mentor who has a place left."""
@@ -769,14 +827,9 @@ class _Program:
     # the result -------------------------------------------------------------------------------
 
     def result(
-        self,
-        pool: _Pool,
-        chosen: np.ndarray,
-        candidates: np.ndarray,
-        optimal: bool,
-        method: Method,
-        minimum_score: int,
+        self, pool: _Pool, solved: _Solved, candidates: np.ndarray, minimum_score: int
     ) -> Matching:
+        chosen = solved.chosen
         pairs = []
         for edge in np.flatnonzero(chosen):
             mentee = self.people[self.rows[pool.rows[edge]]]
@@ -794,8 +847,9 @@ class _Program:
             total_score=sum(p.score for p in pairs),
             acceptable_pairs=len(pool.scores),
             candidate_pairs=int(candidates.sum()),
-            optimal=optimal,
-            method=method,
+            optimal=solved.optimal,
+            method=solved.method,
+            upper_bound=solved.bound,
         )
 
     def _unmatched(
@@ -916,12 +970,17 @@ def _side_reason(
 def _best_per_person(pool: _Pool, per_person: int) -> np.ndarray:
     """The pairs among each row's and each column's `per_person` best (ties by position)."""
     keep = np.zeros(len(pool.scores), dtype=bool)
+    below_best = int(pool.scores.max()) - pool.scores.astype(np.int64)
     for group, other in ((pool.rows, pool.cols), (pool.cols, pool.rows)):
-        order = np.lexsort((other, -pool.scores, group))
+        # One int64 key (group, then best score first, then position) sorts far faster than
+        # a lexsort over three.
+        spread = int(other.max()) + 1
+        key = (group * (int(below_best.max()) + 1) + below_best) * spread + other
+        order = np.argsort(key, kind="stable")
         sorted_group = group[order]
-        starts = np.searchsorted(sorted_group, sorted_group, side="left")
-        rank = np.arange(len(order)) - starts
-        keep[order[rank < per_person]] = True
+        starts = np.r_[True, sorted_group[1:] != sorted_group[:-1]]
+        first = np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))
+        keep[order[np.arange(len(order)) - first < per_person]] = True
     return keep
 
 

@@ -443,7 +443,7 @@ def test_nobody_on_the_other_side() -> None:
     assert {u.reason for u in mentees.unmatched} == {"nobody enrolled as a mentor"}
     mentors = run([person("UMENTOR01", MENTOR)])
     assert unmatched_of(mentors) == {"UMENTOR01": ("nobody enrolled as a mentee", (Why.NOBODY,))}
-    assert run([]) == Matching((), (), 0, 0, 0, True, Method.ASSIGNMENT)
+    assert run([]) == Matching((), (), 0, 0, 0, True, Method.ASSIGNMENT, 0)
 
 
 def test_every_partner_ruled_out_for_different_reasons_says_how_many_each() -> None:
@@ -564,10 +564,10 @@ DATES = [date(2025, 3, 20), date(2025, 3, 30), date(2025, 7, 1), date(2025, 10, 
 
 @st.composite
 def programs(
-    draw: st.DrawFn,
+    draw: st.DrawFn, *, least_either: int = 0
 ) -> tuple[list[Enrolment], list[tuple[str, str]], list[tuple[str, str]], int, date]:
     """Up to five people who can be mentees and four who can mentor ("either" counts twice)."""
-    either = draw(st.integers(0, 2))
+    either = draw(st.integers(least_either, 2))
     roles = [EITHER] * either
     roles += [MENTEE] * draw(st.integers(0, 5 - either))
     roles += [MENTOR] * draw(st.integers(0, 4 - either))
@@ -710,7 +710,7 @@ def test_the_total_is_the_best_there_is_and_no_rule_is_ever_broken(
         )
     assert result.optimal
     assert result.acceptable_pairs == len(allowed)
-    assert result.total_score == brute_force_best(people, allowed)
+    assert result.total_score == result.upper_bound == brute_force_best(people, allowed)
     check_rules(result, people, allowed)
     assert again == result
 
@@ -736,4 +736,32 @@ def test_a_pruned_candidate_graph_still_keeps_every_rule(
     )
     check_rules(result, people, allowed)
     assert result.total_score <= brute_force_best(people, allowed)
+    assert result.total_score <= result.upper_bound
     assert result.candidate_pairs <= result.acceptable_pairs == len(allowed)
+
+
+@settings(max_examples=300, deadline=None)
+@given(programs(least_either=1))
+def test_an_integer_program_out_of_time_keeps_the_rules_and_a_true_bound(
+    program: tuple[list[Enrolment], list[tuple[str, str]], list[tuple[str, str]], int, date],
+) -> None:
+    people, ended, excluded, minimum, on = program
+    allowed = allowed_pairs(people, ended, excluded, minimum, on)
+    with pytest.MonkeyPatch.context() as patch:
+        # No time at all: the integer program stops after its first round.
+        patch.setattr(matching, "INTEGER_PROGRAM_SECONDS", 0.0)
+        patch.setattr(matching, "_INITIAL_REDUCED_PAIRS", 1)
+        patch.setattr(matching, "_FIRST_MARGIN", 0.0)
+        result = match(
+            people,
+            skills=SKILLS,
+            on=on,
+            ended_pairs=ended,
+            excluded_pairs=excluded,
+            minimum_score=minimum,
+        )
+    check_rules(result, people, allowed)
+    best = brute_force_best(people, allowed)
+    assert result.total_score <= best <= result.upper_bound
+    if result.optimal or result.method is Method.ASSIGNMENT:
+        assert result.optimal and result.total_score == best
