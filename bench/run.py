@@ -3,6 +3,7 @@
     python -m bench.run                 # everything at full size (about 15 minutes)
     python -m bench.run --quick         # everything at a tiny size (a smoke run, seconds)
     python -m bench.run --only dispatch,memory --no-write
+    python -m bench.run --only matching --no-write   # the matching engine alone (about 2 minutes)
 
 PostgreSQL joins the dispatcher benchmark when BENCH_DATABASE_URL (or TEST_DATABASE_URL)
 names a database this may create and drop schemas in.
@@ -21,12 +22,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import dispatch, latency, memory
+from bench import dispatch, latency, matching, memory
 from bench.common import REPO, load_average
 from bench.machine import describe
 
 RESULTS = REPO / "bench" / "RESULTS.md"
-BENCHMARKS = ("latency", "dispatch", "burst", "memory")
+BENCHMARKS = ("latency", "dispatch", "burst", "memory", "matching")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Sizes:
     baseline_sessions_per_pair: int
     burst: int
     memory_pairs: int
+    matching_cases: tuple[matching.Case, ...]
 
 
 FULL = Sizes(
@@ -58,6 +60,7 @@ FULL = Sizes(
     baseline_sessions_per_pair=5,
     burst=2_000,
     memory_pairs=100_000,
+    matching_cases=matching.FULL_CASES,
 )
 QUICK = Sizes(
     latency_pairs=2,
@@ -72,6 +75,7 @@ QUICK = Sizes(
     baseline_sessions_per_pair=5,
     burst=20,
     memory_pairs=50,
+    matching_cases=matching.QUICK_CASES,
 )
 
 
@@ -85,6 +89,7 @@ class Results:
     dispatch: list[dispatch.DispatchResult] = field(default_factory=list)
     burst: list[dict[str, Any]] = field(default_factory=list)
     memory: list[memory.MemoryResult] = field(default_factory=list)
+    matching: list[matching.MatchingResult] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     load: dict[str, str] = field(default_factory=dict)
@@ -160,7 +165,12 @@ def collect(
     step("latency", run_latency)
     step("dispatch", run_dispatch)
     step("burst", run_burst)
+
+    def run_matching() -> None:
+        results.matching = matching.run(sizes.matching_cases, log=log)
+
     step("memory", run_memory)
+    step("matching", run_matching)
     return results
 
 
@@ -325,6 +335,42 @@ def sections(results: Results) -> list[tuple[str, list[str]]]:
             rows,
         )
         found.append(("Resident memory of `python app.py`", lines))
+    if results.matching:
+        rows = [
+            (
+                m.program,
+                m.candidates,
+                m.acceptable_pairs,
+                m.candidate_pairs,
+                m.method,
+                "yes" if m.optimal else f"no (bound {m.upper_bound:,})",
+                m.pairs,
+                m.unmatched,
+                m.total_score,
+                m.seconds,
+                m.rss_before_mib,
+                m.peak_mib,
+            )
+            for m in results.matching
+        ]
+        lines = _table(
+            (
+                "program",
+                "solver sees",
+                "acceptable pairs",
+                "candidate pairs",
+                "solver",
+                "proven optimal",
+                "pairs",
+                "unmatched",
+                "total score",
+                "seconds",
+                "RSS before MiB",
+                "peak MiB",
+            ),
+            rows,
+        )
+        found.append(("Matching a program (`bot/matching.py`)", lines))
     return found
 
 
@@ -367,6 +413,48 @@ def headline(results: Results) -> list[str]:
             f"- Resident memory with {big.pairs:,} pairs: {big.rss_started_mib} MiB at start, "
             f"{big.rss_after_requests_mib} MiB after {big.requests} requests{extra}."
         )
+    lines += _matching_headline(results.matching)
+    return lines
+
+
+def _matching_headline(found: list[matching.MatchingResult]) -> list[str]:
+    lines = []
+    for m in found:
+        if m.every_pair:
+            continue
+        line = (
+            f"- Matching {m.program}: {m.seconds:.2f} s, peak RSS {m.peak_mib:,.0f} MiB"
+            f" ({m.pairs:,} pairs, {m.method}"
+        )
+        pruned = m.candidates != "all acceptable pairs"
+        if pruned:
+            line += f" over each person's {m.candidates.removesuffix(' each')} of"
+            line += f" {m.acceptable_pairs:,} acceptable pairs"
+        line += ")"
+        goal_mentees, goal_mentors, goal_seconds = matching.GOAL
+        if (m.mentees, m.mentors, m.either) == (goal_mentees, goal_mentors, 0):
+            met = "met" if m.seconds < goal_seconds else "MISSED"
+            line += f" against a goal of {goal_seconds:g} s ({met})"
+        if m.optimal:
+            line += ", proven optimal" + (" over those" if pruned else "")
+        else:
+            gap = (m.upper_bound - m.total_score) / m.upper_bound if m.upper_bound else 0.0
+            line += f", within {gap:.3%} of the best possible (not proven)"
+        same = [
+            e
+            for e in found
+            if e.every_pair and (e.mentees, e.mentors, e.either) == (m.mentees, m.mentors, m.either)
+        ]
+        if same:
+            every = same[0]
+            gap = (
+                (every.total_score - m.total_score) / every.total_score if every.total_score else 0
+            )
+            line += (
+                f"; over every acceptable pair: {every.seconds:.2f} s, {every.peak_mib:,.0f} MiB,"
+                f" a total {gap:.3%} higher"
+            )
+        lines.append(line + ".")
     return lines
 
 
@@ -446,6 +534,7 @@ def _name_of(title: str) -> str:
         ("dispatch", "dispatcher"),
         ("burst", "burst"),
         ("memory", "memory"),
+        ("matching", "matching"),
     ):
         if word in title.lower():
             return name

@@ -103,7 +103,7 @@ CANDIDATES_PER_PERSON = 50
 """How many of each person's best-scoring partners a program that large keeps."""
 INTEGER_PROGRAM_SECONDS = 30.0
 """How long HiGHS may search when "either" people make the problem an integer program. A
-program of 1,000 people, a seventh of them "either", is solved and proven optimal in a few
+program of 1,400 people, a tenth of them "either", is solved and proven optimal in a few
 seconds; one of 7,000 with 700 "either" may not be proven in any time worth waiting for, and
 returns the best answer found (within 0.03 % of `upper_bound` in bench/matching.py)."""
 
