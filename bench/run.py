@@ -3,6 +3,7 @@
     python -m bench.run                 # everything at full size (about 35 minutes)
     python -m bench.run --quick         # everything at a tiny size (a smoke run, seconds)
     python -m bench.run --only dispatch,memory --no-write
+    python -m bench.run --only matching --no-write   # the matching engine alone (about 2 minutes)
 
 PostgreSQL joins the dispatcher benchmark when BENCH_DATABASE_URL (or TEST_DATABASE_URL)
 names a database this may create and drop schemas in.
@@ -21,12 +22,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import dispatch, latency, memory, socket_mode
+from bench import dispatch, latency, matching, memory, socket_mode
 from bench.common import REPO, load_average
 from bench.machine import describe
 
 RESULTS = REPO / "bench" / "RESULTS.md"
-BENCHMARKS = ("latency", "dispatch", "burst", "memory", "socket_mode")
+BENCHMARKS = ("latency", "dispatch", "burst", "memory", "socket_mode", "matching")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Sizes:
     socket_mode_candidates: tuple[socket_mode.Candidate, ...]
     socket_mode_faults: tuple[str, ...]
     socket_mode_cap: float
+    matching_cases: tuple[matching.Case, ...]
 
 
 FULL = Sizes(
@@ -64,6 +66,7 @@ FULL = Sizes(
     socket_mode_candidates=socket_mode.CANDIDATES,
     socket_mode_faults=socket_mode.FAULTS,
     socket_mode_cap=70.0,
+    matching_cases=matching.FULL_CASES,
 )
 QUICK = Sizes(
     latency_pairs=2,
@@ -81,6 +84,7 @@ QUICK = Sizes(
     socket_mode_candidates=(socket_mode.Candidate(socket_mode.MENTORBOT),),
     socket_mode_faults=("disconnect", "drop"),
     socket_mode_cap=15.0,
+    matching_cases=matching.QUICK_CASES,
 )
 
 
@@ -95,6 +99,7 @@ class Results:
     burst: list[dict[str, Any]] = field(default_factory=list)
     memory: list[memory.MemoryResult] = field(default_factory=list)
     socket_mode: list[socket_mode.Recovery] = field(default_factory=list)
+    matching: list[matching.MatchingResult] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     load: dict[str, str] = field(default_factory=dict)
@@ -175,8 +180,13 @@ def collect(
     step("latency", run_latency)
     step("dispatch", run_dispatch)
     step("burst", run_burst)
+
+    def run_matching() -> None:
+        results.matching = matching.run(sizes.matching_cases, log=log)
+
     step("memory", run_memory)
     step("socket_mode", run_socket_mode)
+    step("matching", run_matching)
     return results
 
 
@@ -343,6 +353,42 @@ def sections(results: Results) -> list[tuple[str, list[str]]]:
         found.append(("Resident memory of `python app.py`", lines))
     if results.socket_mode:
         found.append(("Socket Mode clients after a broken connection", _socket_mode_lines(results)))
+    if results.matching:
+        rows = [
+            (
+                m.program,
+                m.candidates,
+                m.acceptable_pairs,
+                m.candidate_pairs,
+                m.method,
+                "yes" if m.optimal else f"no (bound {m.upper_bound:,})",
+                m.pairs,
+                m.unmatched,
+                m.total_score,
+                m.seconds,
+                m.rss_before_mib,
+                m.peak_mib,
+            )
+            for m in results.matching
+        ]
+        lines = _table(
+            (
+                "program",
+                "solver sees",
+                "acceptable pairs",
+                "candidate pairs",
+                "solver",
+                "proven optimal",
+                "pairs",
+                "unmatched",
+                "total score",
+                "seconds",
+                "RSS before MiB",
+                "peak MiB",
+            ),
+            rows,
+        )
+        found.append(("Matching a program (`bot/matching.py`)", lines))
     return found
 
 
@@ -452,6 +498,48 @@ def headline(results: Results) -> list[str]:
                 f" at most {found['most_cpu_percent']:.1f} % of a core while reconnecting"
                 f" (goal {'met' if found['met'] else 'NOT met'})."
             )
+    lines += _matching_headline(results.matching)
+    return lines
+
+
+def _matching_headline(found: list[matching.MatchingResult]) -> list[str]:
+    lines = []
+    for m in found:
+        if m.every_pair:
+            continue
+        line = (
+            f"- Matching {m.program}: {m.seconds:.2f} s, peak RSS {m.peak_mib:,.0f} MiB"
+            f" ({m.pairs:,} pairs, {m.method}"
+        )
+        pruned = m.candidates != "all acceptable pairs"
+        if pruned:
+            line += f" over each person's {m.candidates.removesuffix(' each')} of"
+            line += f" {m.acceptable_pairs:,} acceptable pairs"
+        line += ")"
+        goal_mentees, goal_mentors, goal_seconds = matching.GOAL
+        if (m.mentees, m.mentors, m.either) == (goal_mentees, goal_mentors, 0):
+            met = "met" if m.seconds < goal_seconds else "MISSED"
+            line += f" against a goal of {goal_seconds:g} s ({met})"
+        if m.optimal:
+            line += ", proven optimal" + (" over those" if pruned else "")
+        else:
+            gap = (m.upper_bound - m.total_score) / m.upper_bound if m.upper_bound else 0.0
+            line += f", within {gap:.3%} of the best possible (not proven)"
+        same = [
+            e
+            for e in found
+            if e.every_pair and (e.mentees, e.mentors, e.either) == (m.mentees, m.mentors, m.either)
+        ]
+        if same:
+            every = same[0]
+            gap = (
+                (every.total_score - m.total_score) / every.total_score if every.total_score else 0
+            )
+            line += (
+                f"; over every acceptable pair: {every.seconds:.2f} s, {every.peak_mib:,.0f} MiB,"
+                f" a total {gap:.3%} higher"
+            )
+        lines.append(line + ".")
     return lines
 
 
@@ -532,6 +620,7 @@ def _name_of(title: str) -> str:
         ("burst", "burst"),
         ("memory", "memory"),
         ("socket_mode", "socket mode"),
+        ("matching", "matching"),
     ):
         if word in title.lower():
             return name

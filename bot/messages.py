@@ -276,3 +276,48 @@ DM_FAILED = (
     "I couldn't open a direct message with you (Slack said: {error}), so I couldn't send the "
     "file. Please try again in a minute."
 )
+
+# Matching (`/mentor match`, bot/matching.py): the reasons beside each proposed pair and each
+# person left unmatched in the admin's preview. They name people by their role ("the mentee"),
+# never by id (the preview shows the names), and skills by the program's labels.
+MATCH_GOALS_ALL = "offers all {count} of the mentee's goals: {labels}"
+MATCH_GOALS_THE_ONE = "offers the mentee's goal: {labels}"
+MATCH_GOALS_SOME = "offers {shared} of the mentee's {count} goals: {labels}"
+MATCH_GOALS_NONE = "offers none of the mentee's {count} goals"
+MATCH_GOALS_NOT_CHOSEN = "the mentee chose no goals, so goals don't count"
+MATCH_HOURS_TOGETHER = "both work {hours} at the same time of day ({zones})"
+MATCH_HOURS_APART = (
+    "both work {hours}, {apart} apart (mentee in {mentee_zone}, mentor in {mentor_zone}), "
+    "so {overlap} a day overlap"
+)
+MATCH_HOURS_OVERLAP = (
+    "their working hours overlap {overlap} a day: the mentee works {mentee_hours} "
+    "({mentee_zone}), the mentor {mentor_hours} ({mentor_zone})"
+)
+MATCH_HOURS_NO_OVERLAP = (
+    "their working hours don't overlap: the mentee works {mentee_hours} ({mentee_zone}), "
+    "the mentor {mentor_hours} ({mentor_zone})"
+)
+MATCH_LANGUAGES_SHARED = "both speak {languages}"
+MATCH_LANGUAGES_ONE_SIDE = "only the {named} named a language ({languages})"
+MATCH_WORDS_SHARED = "both mention {words}"
+MATCH_ROLE_EITHER = "the {side} enrolled as either a mentor or a mentee"
+
+MATCH_NOBODY = "nobody enrolled as a {partner}"
+MATCH_ALREADY_PAIRED = "already paired in this program with every {partner} who enrolled ({count})"
+MATCH_ALL_EXCLUDED = "excluded from a pair with every {partner} who enrolled ({count})"
+MATCH_NO_LANGUAGE = "no {partner} speaks {languages}"
+MATCH_RULED_OUT = "every {partner} is ruled out: {parts}"
+MATCH_RULED_OUT_PAIRED = "already paired with them in this program ({count})"
+MATCH_RULED_OUT_EXCLUDED = "excluded for them ({count})"
+MATCH_RULED_OUT_LANGUAGE = "no language in common ({count})"
+MATCH_NO_GOOD_FIT = (
+    "no {partner} fits well enough: the closest would score {best}, below the minimum of {minimum}"
+)
+MATCH_NO_PLACE_LEFT = "no mentor with a place left: of the mentors who'd fit them, {parts}"
+MATCH_PLACES_FULL = "full ({count})"
+MATCH_PLACED_AS_MENTEES = "placed as mentees instead ({count})"
+MATCH_MENTEES_TAKEN = "the mentees who'd fit them are matched elsewhere: {parts}"
+MATCH_HAVE_OTHER_MENTORS = "with other mentors ({count})"
+MATCH_PLACED_AS_MENTORS = "placed as mentors instead ({count})"
+MATCH_NEITHER_SIDE = "as a mentee, {as_mentee}; as a mentor, {as_mentor}"

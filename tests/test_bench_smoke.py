@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import dispatch, latency, memory, socket_mode
+from bench import dispatch, latency, matching, memory, socket_mode
 from bench.run import QUICK, Results, _burst_runner, main, render_markdown, render_text
 from tests.conftest import PG_SKIP_REASON
 
@@ -71,6 +71,19 @@ def test_socket_mode_recovery_is_measured_on_the_bot() -> None:
     assert found.connections >= 1 and found.cpu_percent >= 0
 
 
+def test_matching_runs_every_kind_of_case_in_a_child_process() -> None:
+    found = matching.run(matching.QUICK_CASES, log=lambda _: None)
+    assert [(m.mentees, m.mentors, m.either) for m in found] == [
+        (case.mentees, case.mentors, case.either) for case in matching.QUICK_CASES
+    ]
+    assert {m.method for m in found} == {"assignment", "integer program"}
+    assert any(m.candidate_pairs < m.acceptable_pairs for m in found), "a candidate graph"
+    for m in found:
+        assert m.optimal and m.total_score == m.upper_bound > 0
+        assert m.pairs > 0 and m.pairs + m.unmatched <= m.mentees + m.mentors + m.either
+        assert m.peak_mib >= m.rss_before_mib > 10
+
+
 def test_the_report_renders_every_section(tmp_path: Path) -> None:
     results = Results(QUICK)
     results.latency = [
@@ -83,6 +96,80 @@ def test_the_report_renders_every_section(tmp_path: Path) -> None:
         for stored in (100, 400)
     ]
     results.memory = [memory.MemoryResult(40, 80.0, 81.0, 81.5, 3, 0.2)]
+    results.matching = [
+        matching.MatchingResult(
+            1_000,
+            400,
+            0,
+            False,
+            "all acceptable pairs",
+            900,
+            900,
+            "assignment",
+            True,
+            380,
+            20,
+            30_000,
+            30_000,
+            0.3,
+            78.0,
+            110.0,
+        ),
+        matching.MatchingResult(
+            5_000,
+            2_000,
+            0,
+            False,
+            "best 50 each",
+            9_000,
+            3_000,
+            "assignment",
+            True,
+            1_900,
+            100,
+            150_000,
+            150_000,
+            2.5,
+            80.0,
+            300.0,
+        ),
+        matching.MatchingResult(
+            5_000,
+            2_000,
+            0,
+            True,
+            "all acceptable pairs",
+            9_000,
+            9_000,
+            "assignment",
+            True,
+            1_900,
+            100,
+            150_300,
+            150_300,
+            9.5,
+            80.0,
+            800.0,
+        ),
+        matching.MatchingResult(
+            4_500,
+            1_800,
+            700,
+            False,
+            "best 50 each",
+            9_000,
+            3_000,
+            "integer program",
+            False,
+            2_000,
+            0,
+            160_000,
+            160_040,
+            38.0,
+            80.0,
+            500.0,
+        ),
+    ]
     results.problems["burst"] = "pending: bench/burst.py (bench.burst.run) doesn't exist yet"
     mentorbot = socket_mode.Candidate(socket_mode.MENTORBOT).label
     results.socket_mode = [
@@ -97,6 +184,13 @@ def test_the_report_renders_every_section(tmp_path: Path) -> None:
     assert "paced at 2 requests a second each" in text and "flat out" in text
     assert "answering in the request's thread: 1.00x to 1.00x" in text
     assert "Dispatcher pass on SQLite" in text and "Resident memory with 40 pairs" in text
+    assert "Matching 1,000 mentees, 400 mentors: 0.30 s" in text and "5 s (met)" in text
+    assert (
+        "over each person's best 50 of 9,000 acceptable pairs), proven optimal over those" in text
+    )
+    assert "over every acceptable pair: 9.50 s, 800 MiB, a total 0.200% higher" in text
+    assert "within 0.025% of the best possible (not proven)" in text
+    assert "| no (bound 160,040)" in text
     markdown = render_markdown(results, {"CPU": "test"}, "python -m bench.run --quick")
     assert markdown.startswith("# Benchmark results") and "| CPU" in markdown
 
