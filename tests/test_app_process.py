@@ -21,12 +21,12 @@ from sqlmodel import select
 
 from bot import sessions
 from bot.settings import ProgramSettings
+from standin.driver import SlackDriver, http_transport
+from standin.web_api import SlackStandIn
 from storage.db import Database, make_engine
 from storage.models import Delivery, DeliveryState, Kind, Pair
 from tests.conftest import ADMIN, BOT_TOKEN, MENTEE, MENTOR, SIGNING_SECRET, STRANGER, TEAM
 from tests.support.app_process import AppProcess, free_port, run_app, running_app
-from tests.support.slack_driver import SlackDriver, http_transport
-from tests.support.slack_standin import SlackStandIn
 
 pytestmark = pytest.mark.slow  # process-level or long-running: make test-fast skips it
 

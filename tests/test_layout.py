@@ -123,3 +123,25 @@ def test_the_domain_and_storage_never_import_slack(path: Path) -> None:
     assert slack_imports(path) == [], (
         f"{path.relative_to(ROOT)} imports Slack's libraries; that belongs in runtime/ or handlers/"
     )
+
+
+# -- the Slack stand-in is Slack, not Mentorbot: it imports none of the app's layers -----------
+STANDIN = sorted((ROOT / "standin").rglob("*.py"))
+
+
+def test_the_standin_rule_is_checked_on_every_module() -> None:
+    assert {path.name for path in STANDIN} >= {"web_api.py", "driver.py", "blockkit.py"}
+    assert layer_of("runtime.request_guard") == "runtime", "the check recognises a layer"
+
+
+@pytest.mark.parametrize("path", STANDIN, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_standin_imports_nothing_of_mentorbot(path: Path) -> None:
+    found = [
+        f"line {line}: {module}"
+        for line, module in imported_modules(path)
+        if layer_of(module) is not None or module.split(".")[0] in ("sandbox", "app", "wsgi")
+    ]
+    assert found == [], (
+        f"{path.relative_to(ROOT)} imports Mentorbot's own code; the stand-in plays Slack and "
+        "knows the app only through HTTP"
+    )

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from tests.support.slack_standin import (
+from standin.web_api import (
     NO_BLOCKS_TEXT,
     SLACK_CHANNEL_RATE_LIMITS,
     SLACK_RATE_LIMITS,

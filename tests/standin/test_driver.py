@@ -14,8 +14,9 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from tests.support.slack_driver import DriverResponse, SlackDriver, bolt_transport, http_transport
-from tests.support.slack_standin import SlackStandIn
+from standin.driver import DriverResponse, SlackDriver, http_transport
+from standin.web_api import SlackStandIn
+from tests.support.in_process import bolt_transport
 
 TEAM = "T0001"
 TOKEN = "xoxb-driver-test"

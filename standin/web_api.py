@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tests.support.blockkit import MAX_MESSAGE_TEXT, validate_message_blocks, validate_view
+from standin.blockkit import MAX_MESSAGE_TEXT, validate_message_blocks, validate_view
 
 NO_BLOCKS_TEXT = "This content can't be displayed."
 # The methods an app-level token (xapp-) may call; anything else is not_allowed_token_type.

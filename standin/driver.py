@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tests.support.slack_standin import SlackStandIn
+    from standin.web_api import SlackStandIn
 
 Transport = Callable[[str, dict[str, str]], "DriverResponse"]
 
@@ -69,23 +69,6 @@ class DriverResponse:
         except ValueError:
             return None
         return parsed if isinstance(parsed, dict) else None
-
-
-def bolt_transport(app: Any) -> Transport:
-    """Deliver requests in-process to a slack_bolt App via app.dispatch()."""
-
-    def send(body: str, headers: dict[str, str]) -> DriverResponse:
-        from runtime.request_guard import dispatch_raw
-
-        # As the WSGI handler does: a body that isn't a Slack payload is a 400, not an exception.
-        response = dispatch_raw(app, body, dict(headers))
-        out_headers = {
-            key: ", ".join(value) if isinstance(value, list | tuple) else str(value)
-            for key, value in (response.headers or {}).items()
-        }
-        return DriverResponse(response.status, out_headers, response.body or "")
-
-    return send
 
 
 def http_transport(url: str, *, timeout: float = 10.0) -> Transport:
