@@ -630,6 +630,20 @@ def _element_kinds(surface: dict) -> dict[tuple[str, str], str]:
     return kinds
 
 
+_INITIAL_KEYS = (
+    "initial_value",
+    "initial_option",
+    "initial_options",
+    "initial_date",
+    "initial_time",
+    "initial_date_time",
+    "initial_user",
+    "initial_users",
+    "initial_conversation",
+    "initial_channel",
+)
+
+
 def _missing_required(view: dict, values: dict) -> dict[str, str]:
     """What Slack's client refuses to submit, said under the field: an empty required input,
     or text shorter than the input's min_length."""
@@ -638,7 +652,11 @@ def _missing_required(view: dict, values: dict) -> dict[str, str]:
         if block.get("type") != "input":
             continue
         element = block.get("element") or {}
-        value = values.get(block.get("block_id"), {}).get(element.get("action_id"))
+        given = values.get(block.get("block_id"), {})
+        if element.get("action_id") in given:
+            value = given[element.get("action_id")]
+        else:  # not touched: what the app filled in
+            value = next((element[k] for k in _INITIAL_KEYS if element.get(k)), None)
         if value in (None, "", []):
             if not block.get("optional"):
                 missing[str(block.get("block_id"))] = REQUIRED
