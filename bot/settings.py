@@ -374,9 +374,10 @@ def load_sandbox_settings(
         "DATABASE_URL": database_url,
         "MENTORBOT_ADMINS": ",".join(sorted(admins)),
     }
-    # The terminal stays calm unless LOG_LEVEL asks for more.
-    quiet = {"LOG_LEVEL": "WARNING"}
-    return load_settings(quiet | {k: v for k, v in env.items() if k not in _SANDBOX_OWN} | own)
+    # The terminal stays calm unless LOG_LEVEL asks for more, and what falls due arrives
+    # within moments (the sandbox's own clock moves the rest).
+    defaults = {"LOG_LEVEL": "WARNING", "MENTORBOT_DISPATCH_INTERVAL_SECONDS": "2"}
+    return load_settings(defaults | {k: v for k, v in env.items() if k not in _SANDBOX_OWN} | own)
 
 
 def database_url(env: Mapping[str, str]) -> str:

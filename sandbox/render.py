@@ -281,7 +281,8 @@ def mrkdwn_html(text: str, viewer: Viewer) -> str:
         return keep(f"<code>{esc(unescape_slack(match.group(1)))}</code>")
 
     def special(match: re.Match[str]) -> str:
-        starts_line = match.start() == 0 or text[match.start() - 1] in "\n*_~ "
+        before = text[: match.start()].rstrip("*_~")
+        starts_line = before == "" or before.endswith("\n")
         return keep(_angle(match.group(1), viewer, capitalise=starts_line))
 
     text = _CODE_BLOCK.sub(code_block, text)
@@ -639,7 +640,13 @@ def element_html(element: dict, block: dict, viewer: Viewer, surface: Surface) -
     if kind == "radio_buttons":
         chosen = (element.get("initial_option") or {}).get("value")
         return _choices(
-            "radio", _options(element), {chosen}, attrs + confirm, viewer, css="bk-radios"
+            "radio",
+            _options(element),
+            {chosen},
+            attrs + confirm,
+            viewer,
+            css="bk-radios",
+            name=name,
         )
     if kind == "checkboxes":
         chosen_values = {o.get("value") for o in element.get("initial_options") or []}
@@ -650,6 +657,7 @@ def element_html(element: dict, block: dict, viewer: Viewer, surface: Surface) -
             attrs + confirm,
             viewer,
             css="bk-checkboxes",
+            name=name,
         )
     if kind == "datepicker":
         value = esc(element.get("initial_date") or "")

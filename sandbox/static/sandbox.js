@@ -104,6 +104,7 @@ function drawSidebar(state) {
       const link = document.createElement("button");
       link.type = "button";
       link.className = "channel";
+      link.dataset.kind = item.kind;
       const current = item.kind === "app"
         ? state.pane.kind === "home" || state.pane.id === item.id
         : state.pane.id === item.id;

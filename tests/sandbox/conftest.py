@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 

@@ -86,7 +86,7 @@ def test_an_unknown_command_is_answered_the_way_slack_does(page: Page) -> None:
 def test_a_typed_message_is_shown_escaped_with_mentions_as_names(page: Page) -> None:
     page.send(MARIA.user_id, GENERAL, "Hello @tomas <b>&</b>")
     html = page.state(TOMAS.user_id, GENERAL)["pane"]["html"]
-    assert "Hello <span class=\"mention mention-me\"" in html
+    assert 'Hello <span class="mention mention-me"' in html
     assert "&lt;b&gt;&amp;&lt;/b&gt;" in html
 
 
@@ -230,9 +230,7 @@ def _has_file(state: dict) -> bool:
 
 
 def test_the_clock_explains_when_there_is_nothing_to_move_to(page: Page) -> None:
-    answer = page.post(
-        "/sandbox/api/clock", {"user": ADMIN.user_id, "how": "session"}, expect=400
-    )
+    answer = page.post("/sandbox/api/clock", {"user": ADMIN.user_id, "how": "session"}, expect=400)
     assert "No session is scheduled yet" in answer["problem"]
     answer = page.post("/sandbox/api/clock", {"user": ADMIN.user_id, "how": "week"}, expect=400)
     assert answer["problem"].startswith("The clock moves")
