@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -145,6 +146,9 @@ def run_sandbox(
     """Start the sandbox and serve until interrupted; the page's address is `out`'s one line."""
     sandbox = build_sandbox(env)
     scheduler = start_dispatcher(sandbox.bot, sandbox.settings.dispatch_interval_seconds)
+    if threading.current_thread() is threading.main_thread():
+        # Stopped by a service manager or a test (SIGTERM): clean up as for Ctrl+C.
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         print(explanation(sandbox), file=err, flush=True)
         print(sandbox.url, file=out, flush=True)
@@ -155,6 +159,10 @@ def run_sandbox(
         scheduler.shutdown(wait=True)
         sandbox.close()
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def explanation(sandbox: Sandbox) -> str:

@@ -105,7 +105,9 @@ def http_bot(standin: SlackStandIn, tmp_path: Path) -> Iterator[AppProcess]:
 
 # -- settings ----------------------------------------------------------------------------------
 def test_without_settings_it_says_what_is_missing_and_where_to_get_it(tmp_path: Path) -> None:
-    result = run_app([], {}, cwd=tmp_path)
+    # `run` asks for the real bot; with no Slack settings at all, plain `python app.py` opens
+    # the sandbox instead (tests/sandbox/test_process.py).
+    result = run_app(["run"], {}, cwd=tmp_path)
     assert result.returncode == 2
     assert_explained(
         result.stderr,
@@ -115,6 +117,7 @@ def test_without_settings_it_says_what_is_missing_and_where_to_get_it(tmp_path: 
         "Signing Secret under Basic Information",
         APPS_PAGE,
         ".env",
+        "To try Mentorbot without a Slack workspace: python app.py sandbox",
     )
     assert not (tmp_path / "mentorbot.db").exists(), "nothing starts with bad settings"
 

@@ -57,8 +57,9 @@ def test_no_query_is_built_outside_storage(path: Path) -> None:
     assert sql_building(path) == [], f"{path.relative_to(ROOT)} builds SQL; move it to storage/"
 
 
-# -- imports flow one way: runtime → handlers → blocks → bot → storage --------------------------
-LAYERS = ("runtime", "handlers", "blocks", "bot", "storage")
+# -- imports flow one way: sandbox → runtime → handlers → blocks → bot → storage ---------------
+# (the sandbox runs the whole bot against the stand-in; nothing below it knows it exists)
+LAYERS = ("sandbox", "runtime", "handlers", "blocks", "bot", "storage")
 SLACK_PACKAGES = ("slack_bolt", "slack_sdk")
 LAYERED = sorted(path for package in LAYERS for path in (ROOT / package).rglob("*.py"))
 
