@@ -40,6 +40,7 @@ _HANDLE = re.compile(r"(?<![\w<|@])@([\w.\-À-ÿ]+)")
 # What Slack's client says when a modal can't reach the app (its own words).
 TROUBLE_CONNECTING = "We had some trouble connecting. Try again?"
 REQUIRED = "Please complete this required field."
+OFFERED = "That isn't one of the choices this form offers."
 CLOCK_STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 
 
@@ -411,16 +412,19 @@ class SandboxClient:
         options: dict[str, Any] = {}
         if kind not in ("button", "workflow_button"):
             options["value"] = self._value(user_id, kind, value, viewer)
-        response = self.driver.interact(
-            target,
-            block_id=block_id,
-            action_id=action_id,
-            user=user_id,
-            entered=values,
-            channel=channel,
-            team_id=TEAM_ID,
-            **options,
-        )
+        try:
+            response = self.driver.interact(
+                target,
+                block_id=block_id,
+                action_id=action_id,
+                user=user_id,
+                entered=values,
+                channel=channel,
+                team_id=TEAM_ID,
+                **options,
+            )
+        except AssertionError:  # the driver refuses what Slack's client couldn't send
+            raise SandboxError(OFFERED) from None
         self._check(response)
         self._bump()
         return {"ok": True}
@@ -439,7 +443,10 @@ class SandboxClient:
                 self._bump()
                 return {"ok": False, "errors": missing}
             before = set(self.standin.views())
-        response = self.driver.submit(view, values, user=user_id, team_id=TEAM_ID)
+        try:
+            response = self.driver.submit(view, values, user=user_id, team_id=TEAM_ID)
+        except AssertionError:
+            raise SandboxError(OFFERED) from None
         with self._lock:
             self._sync_views()
             if response.status != 200:

@@ -61,7 +61,14 @@ class TimeMachine:
         self.clock = clock
         self.bot = bot
         self.after_session = after_session
-        self._lock = threading.Lock()
+        # Held for a whole move; the background dispatcher takes it too (see `run_pass`), so
+        # its passes never interleave with a move's.
+        self.lock = threading.RLock()
+
+    def run_pass(self) -> object:
+        """One delivery pass at the current sandbox time, never during a move."""
+        with self.lock:
+            return self.bot.run_pass()
 
     def forward(self, delta: timedelta) -> datetime:
         return self.move_to(self.clock() + delta)
@@ -85,7 +92,7 @@ class TimeMachine:
         return self.move_to(max(due, self.clock()))
 
     def move_to(self, target: datetime) -> datetime:
-        with self._lock:
+        with self.lock:
             for _ in range(MAX_PASSES_PER_MOVE):
                 due = self.bot.next_due()
                 if due is None or due > target:

@@ -19,9 +19,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 from wsgiref.simple_server import WSGIServer
 
+from bot.delivery import Dispatcher
 from bot.settings import SLACK_APPS_PAGE, Settings, load_sandbox_settings
 from runtime.assembly import Mentorbot
 from runtime.runner import EVENTS_PATH, StartupError, build_bot, listen, start_dispatcher, wsgi_app
@@ -145,7 +146,8 @@ def run_sandbox(
 ) -> int:
     """Start the sandbox and serve until interrupted; the page's address is `out`'s one line."""
     sandbox = build_sandbox(env)
-    scheduler = start_dispatcher(sandbox.bot, sandbox.settings.dispatch_interval_seconds)
+    passes = cast(Mentorbot, _OneAtATime(sandbox.bot, sandbox.client.time))
+    scheduler = start_dispatcher(passes, sandbox.settings.dispatch_interval_seconds)
     if threading.current_thread() is threading.main_thread():
         # Stopped by a service manager or a test (SIGTERM): clean up as for Ctrl+C.
         signal.signal(signal.SIGTERM, _interrupt)
@@ -159,6 +161,21 @@ def run_sandbox(
         scheduler.shutdown(wait=True)
         sandbox.close()
     return 0
+
+
+class _OneAtATime:
+    """The bot as the background scheduler sees it: its passes wait while the clock moves."""
+
+    def __init__(self, bot: Mentorbot, time_machine: TimeMachine) -> None:
+        self._bot = bot
+        self._time = time_machine
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        return self._bot.dispatcher
+
+    def deliver_due(self) -> object:
+        return self._time.run_pass()
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -88,6 +88,7 @@ class Screens:
 
     def shoot(self, name: str) -> None:
         path = self.folder / f"{len(self.taken) + 1:02d}-{name}.png"
+        self.page.mouse.move(1, 1)  # no hover highlight in the picture
         self.page.screenshot(path=str(path))
         self.taken.append(path)
 

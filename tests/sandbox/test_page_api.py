@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot import messages
 from bot.ids import INPUT_ACTION
-from bot.sessions import WHEN
+from bot.sessions import RECURRENCE, WHEN
 from sandbox.client import REQUIRED
 from sandbox.people import ADMIN, GENERAL
 from tests.sandbox.conftest import MARIA, TOMAS, Page
@@ -256,3 +256,24 @@ def test_opening_home_asks_the_bot_to_publish_it(paired: tuple[Page, str]) -> No
     state = page.until(TOMAS.user_id, "home", lambda s: bool(s["pane"]["html"]))
     assert state["pane"]["kind"] == "home"
     assert "Maria Santos" in state["pane"]["html"]
+
+
+def test_a_choice_the_form_does_not_offer_is_refused_before_the_bot(
+    paired: tuple[Page, str],
+) -> None:
+    page, channel = paired
+    modal = _open_schedule(page, TOMAS.user_id, channel)
+    answer = page.post(
+        "/sandbox/api/submit",
+        {
+            "user": TOMAS.user_id,
+            "view_id": modal["view_id"],
+            "entered": {
+                WHEN: {INPUT_ACTION: _local(page, TOMAS.tz, hours=30)},
+                RECURRENCE: {INPUT_ACTION: "hourly"},
+            },
+        },
+        expect=400,
+    )
+    assert answer["problem"] == "That isn't one of the choices this form offers."
+    assert page.state(TOMAS.user_id, channel)["modal"]["view_id"] == modal["view_id"]
