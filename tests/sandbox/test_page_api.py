@@ -277,3 +277,8 @@ def test_a_choice_the_form_does_not_offer_is_refused_before_the_bot(
     )
     assert answer["problem"] == "That isn't one of the choices this form offers."
     assert page.state(TOMAS.user_id, channel)["modal"]["view_id"] == modal["view_id"]
+
+
+def test_it_listens_on_127_0_0_1_only(page: Page) -> None:
+    assert page.sandbox.server.server_address[0] == "127.0.0.1"
+    assert page.sandbox.standin.base_url.startswith("http://127.0.0.1:")
