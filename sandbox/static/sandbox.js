@@ -11,7 +11,7 @@ const page = {
   modalHtml: "",
   paneKey: "",
   paneHtml: "",
-  busy: false,
+  asked: 0,
   people: [],
 };
 
@@ -39,15 +39,18 @@ function toast(text) {
 }
 
 async function refresh() {
+  // Only the latest request draws: an older answer (asked before a click moved the person
+  // elsewhere) must not take them back.
+  const mine = ++page.asked;
   const query = new URLSearchParams({ user: page.me, where: page.where || "" });
   let state;
   try {
     state = await api(`/sandbox/api/state?${query}`);
   } catch (error) {
-    toast(error.message);
+    if (mine === page.asked) toast(error.message);
     return;
   }
-  draw(state);
+  if (mine === page.asked) draw(state);
 }
 
 function draw(state) {

@@ -94,8 +94,8 @@ class Screens:
 
 
 def test_a_first_partnership_from_pairing_to_the_home_tab(
+    browser_page: Any,  # first: without a browser, skip before starting anything
     sandbox_process: AppProcess,
-    browser_page: Any,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
