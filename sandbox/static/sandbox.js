@@ -334,6 +334,7 @@ async function act(element, value) {
 }
 
 async function go(where) {
+  page.asked++; // whatever was asked before this click must not draw over it
   page.where = where;
   if (where === "home") {
     try { await api("/sandbox/api/home", {}); } catch (error) { toast(error.message); }
@@ -428,6 +429,7 @@ document.addEventListener("change", (event) => {
 });
 
 $("who").addEventListener("change", (event) => {
+  page.asked++;
   page.me = event.target.value;
   page.where = "";
   page.paneKey = "";
