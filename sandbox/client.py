@@ -42,6 +42,18 @@ TROUBLE_CONNECTING = "We had some trouble connecting. Try again?"
 REQUIRED = "Please complete this required field."
 OFFERED = "That isn't one of the choices this form offers."
 CLOCK_STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
+# The top of #general, like Slack's channel intro: what this is and where to start.
+GENERAL_INTRO = (
+    '<section class="intro"><h2>Welcome to the Mentorbot sandbox</h2>'
+    "<p>A pretend Slack workspace on your computer: Mentorbot is real, Slack isn't, and "
+    "nothing leaves this machine.</p><ol>"
+    "<li>As <b>Ada</b>, the program admin, pair a mentor with a mentee: "
+    "<code>/mentor pair @maria @tomas</code></li>"
+    "<li>Switch to <b>Maria</b> or <b>Tomás</b> under <i>You are</i> and open your pair's "
+    "conversation: sign the agreement, <code>/mentor schedule</code> a session.</li>"
+    "<li>Move the <b>sandbox time</b> forward to see the check-in, the agenda and the diary "
+    "arrive.</li></ol></section>"
+)
 
 
 class SandboxError(Exception):
@@ -205,7 +217,8 @@ class SandboxClient:
                     "kind": conversation.kind,
                     "id": conversation.id,
                     "title": conversation.title,
-                    "html": self._messages_html(messages, viewer),
+                    "html": (GENERAL_INTRO if where == GENERAL else "")
+                    + self._messages_html(messages, viewer, empty=where != GENERAL),
                     "placeholder": f"Message {conversation.title}",
                 }
             sidebar = [
@@ -234,9 +247,9 @@ class SandboxClient:
                 "modal": self._modal(user_id, viewer),
             }
 
-    def _messages_html(self, messages: list[dict], viewer: Viewer) -> str:
+    def _messages_html(self, messages: list[dict], viewer: Viewer, *, empty: bool = True) -> str:
         if not messages:
-            return '<div class="empty">No messages yet.</div>'
+            return '<div class="empty">No messages yet.</div>' if empty else ""
         rows = []
         previous: tuple[str, float] | None = None
         for message in messages:
