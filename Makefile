@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint format dispatch bench clean migration
+.PHONY: run sandbox test test-fast lint format dispatch bench clean migration
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The bot in Slack; with no Slack settings (no .env yet), the sandbox in your browser instead.
 run: $(STAMP)
 	$(PY) app.py
+
+# Mentorbot with a pretend Slack workspace on 127.0.0.1:$${PORT:-3000}; never talks to Slack.
+sandbox: $(STAMP)
+	$(PY) app.py sandbox
 
 dispatch: $(STAMP)
 	$(PY) app.py dispatch --once

@@ -10,10 +10,18 @@ from collections.abc import Sequence
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python app.py",
-        description="Run Mentorbot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT).",
+        description="Run Mentorbot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT). "
+        "With no Slack settings at all, it opens the sandbox instead.",
     )
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="run the bot (the default)")
+    commands.add_parser(
+        "run", help="run the bot in Slack (the default when Slack settings are set)"
+    )
+    commands.add_parser(
+        "sandbox",
+        help="try Mentorbot in a local web page with a pretend Slack workspace (the default "
+        "without Slack settings); never talks to Slack",
+    )
     dispatch = commands.add_parser("dispatch", help="deliver the prompts that are due")
     dispatch.add_argument(
         "--once", action="store_true", required=True, help="one pass, then exit (for cron)"
@@ -72,14 +80,38 @@ def database_command(action: str) -> int:
         engine.dispose()
 
 
+def sandbox_command(env: dict[str, str]) -> int:
+    """`python app.py sandbox` (and `python app.py` with no Slack settings at all)."""
+    from bot.settings import SettingsError
+    from runtime.runner import StartupError
+    from sandbox.runner import run_sandbox
+
+    try:
+        return run_sandbox(env)
+    except SettingsError as error:
+        print("Mentorbot's sandbox can't start:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    except StartupError as error:
+        print(f"Mentorbot's sandbox can't start: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("The sandbox stopped; its data is gone.", file=sys.stderr)
+        return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "db":
         return database_command(args.action)
-    from bot.settings import SettingsError, load_settings, read_environment
+    from bot.settings import SettingsError, load_settings, read_environment, slack_settings_given
 
+    env = read_environment()
+    if args.command == "sandbox" or (args.command is None and not slack_settings_given(env)):
+        return sandbox_command(env)
     try:
-        settings = load_settings(read_environment())
+        settings = load_settings(env)
     except SettingsError as error:
         print(
             "Mentorbot can't start; fix these settings (in the environment or .env):",
@@ -88,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(f"  - {problem}", file=sys.stderr)
         print("See .env.example for every setting.", file=sys.stderr)
+        print("To try Mentorbot without a Slack workspace: python app.py sandbox", file=sys.stderr)
         return 2
 
     from runtime.runner import StartupError, dispatch_once, run_bot

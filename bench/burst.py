@@ -1,7 +1,7 @@
 """Benchmark: a burst of prompts all due at once, delivered under rate limits, against the floor.
 
 `run(size)` plans `size` prompts due in the same minute, starts the Slack stand-in with Slack's
-published limits switched on (tests/support/slack_standin.py, SLACK_RATE_LIMITS: about one
+published limits switched on (standin/web_api.py, SLACK_RATE_LIMITS: about one
 message a second per channel with a short burst, and a workspace ceiling of 300 a minute), and
 times the real delivery engine (bot.delivery.Dispatcher, paced as in production) until every
 prompt is sent. The floor is the least time those limits allow for the same messages, whatever
@@ -44,13 +44,13 @@ from sqlalchemy import Engine, func, insert, select
 from bot.delivery import Dispatcher, PassReport, slack_pacing
 from bot.deps import system_clock
 from runtime.sender import METADATA_EVENT, SlackSender
-from storage.db import Database, create_schema, make_engine
-from storage.models import Delivery, DeliveryState, DmChannel, Kind
-from tests.support.slack_standin import (
+from standin.web_api import (
     POSTS_PER_CHANNEL,
     POSTS_PER_WORKSPACE,
     SlackStandIn,
 )
+from storage.db import Database, create_schema, make_engine
+from storage.models import Delivery, DeliveryState, DmChannel, Kind
 
 TEAM = "TBURST01"
 TOKEN = "xoxb-burst-token"

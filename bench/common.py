@@ -133,7 +133,7 @@ class InlineExecutor(Executor):
 
 def standin_with_team(users: list[str]) -> Any:
     """A started Slack stand-in with the benchmark's workspace and these people in it."""
-    from tests.support.slack_standin import SlackStandIn
+    from standin.web_api import SlackStandIn
 
     standin = SlackStandIn().start()
     standin.add_workspace(TEAM, bot_token=BOT_TOKEN, bot_user_id="UBENCHBOT")

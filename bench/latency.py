@@ -101,8 +101,9 @@ def _prepare(folder: Path, standin: Any, pairs: int) -> tuple[str, dict[str, lis
     from bot.sessions import ScheduleRequest
     from bot.settings import Cadence, load_settings
     from runtime.assembly import create_app
+    from standin.driver import SlackDriver
     from storage.models import Pair
-    from tests.support.slack_driver import SlackDriver, bolt_transport
+    from tests.support.in_process import bolt_transport
 
     url = f"sqlite:///{folder / 'mentorbot.db'}"
     settings = load_settings(bot_env(standin.api_url, url, 3000))
@@ -143,7 +144,7 @@ def _prepare(folder: Path, standin: Any, pairs: int) -> tuple[str, dict[str, lis
     captured: list[tuple[str, dict[str, str]]] = []
 
     def keep(body: str, headers: dict[str, str]) -> Any:
-        from tests.support.slack_driver import DriverResponse
+        from standin.driver import DriverResponse
 
         captured.append((body, headers))
         return DriverResponse(200, {}, "")

@@ -83,7 +83,7 @@ def _requests(standin: Any) -> list[tuple[str, str, str]]:
     """(what, body, content type) of a few requests from people of the first pairs."""
     from bench.dispatch import mentor
     from bot.ids import Action
-    from tests.support.slack_driver import DriverResponse, SlackDriver
+    from standin.driver import DriverResponse, SlackDriver
 
     captured: list[tuple[str, dict[str, str]]] = []
 
@@ -108,7 +108,7 @@ def _requests(standin: Any) -> list[tuple[str, str, str]]:
 
 def measure(pairs: int, folder: Path) -> MemoryResult:
     from bench.dispatch import mentee, mentor
-    from tests.support.slack_driver import SlackDriver, http_transport
+    from standin.driver import SlackDriver, http_transport
 
     people = [u for i in range(1, REQUESTS_PER_KIND + 1) for u in (mentor(i), mentee(i))]
     standin = standin_with_team(people)

@@ -3,7 +3,7 @@
 Each candidate — one of slack_sdk's four clients (the built-in one, websocket-client, aiohttp,
 websockets) through Bolt's adapter for it, with a ping interval — runs a bare Bolt app in a
 child process (`python -m bench.socket_mode client …`) against the Slack stand-in and the
-Socket Mode stand-in (tests/support/socket_mode_server.py), a real WebSocket server on
+Socket Mode stand-in (standin/socket_mode.py), a real WebSocket server on
 127.0.0.1. The last row is Mentorbot itself, `python app.py` with SLACK_APP_TOKEN set, as the
 runner builds it.
 
@@ -164,8 +164,8 @@ def measure(
     candidate: Candidate, fault: str, *, cap: float, folder: Path, log: Any = print
 ) -> Recovery:
     """Start `candidate`, let it answer once, inflict `fault`, time its way back."""
-    from tests.support.slack_driver import SlackDriver
-    from tests.support.socket_mode_server import LinkClosed, SocketModeServer
+    from standin.driver import SlackDriver
+    from standin.socket_mode import LinkClosed, SocketModeServer
 
     standin = standin_with_team([])
     server = SocketModeServer(app_id="ABENCH01").start().attach(standin)

@@ -326,6 +326,60 @@ def _oauth_settings(read: _Reader, app_page: str) -> tuple[str | None, str | Non
     return values["SLACK_CLIENT_ID"], values["SLACK_CLIENT_SECRET"], state_secret
 
 
+# What connects Mentorbot to a real Slack workspace; the sandbox starts only without all of them.
+SLACK_CONNECTION_SETTINGS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    *OAUTH_SETTINGS,
+)
+# What the sandbox sets for itself, whatever the environment says.
+_SANDBOX_OWN = (*SLACK_CONNECTION_SETTINGS, "SLACK_API_URL", "DATABASE_URL", "MENTORBOT_ADMINS")
+
+
+def slack_settings_given(env: Mapping[str, str]) -> list[str]:
+    """The names of the settings for a real Slack workspace that `env` sets (non-empty)."""
+    return [name for name in SLACK_CONNECTION_SETTINGS if env.get(name, "").strip()]
+
+
+def load_sandbox_settings(
+    env: Mapping[str, str],
+    *,
+    bot_token: str,
+    signing_secret: str,
+    api_url: str,
+    database_url: str,
+    admins: frozenset[str],
+) -> Settings:
+    """Settings for the sandbox: its own Slack stand-in, database and admin; the rest from `env`.
+
+    Refuses (SettingsError) when `env` holds settings for a real workspace: the sandbox never
+    talks to Slack, and someone who set them wants the real bot (`python app.py run`).
+    """
+    given = slack_settings_given(env)
+    if given:
+        raise SettingsError(
+            [
+                f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} set, so this is a real "
+                "Slack workspace; the sandbox never talks to Slack. Run `python app.py run` to "
+                "start the bot in that workspace, or unset "
+                f"{'it' if len(given) == 1 else 'them'} (in the environment or .env) to try "
+                "the sandbox"
+            ]
+        )
+    own = {
+        "SLACK_BOT_TOKEN": bot_token,
+        "SLACK_SIGNING_SECRET": signing_secret,
+        "SLACK_API_URL": api_url,
+        "DATABASE_URL": database_url,
+        "MENTORBOT_ADMINS": ",".join(sorted(admins)),
+    }
+    # The terminal stays calm unless LOG_LEVEL asks for more, and what falls due arrives
+    # within moments (the sandbox's own clock moves the rest).
+    defaults = {"LOG_LEVEL": "WARNING", "MENTORBOT_DISPATCH_INTERVAL_SECONDS": "2"}
+    return load_settings(defaults | {k: v for k, v in env.items() if k not in _SANDBOX_OWN} | own)
+
+
 def database_url(env: Mapping[str, str]) -> str:
     """DATABASE_URL alone, for the `db` commands, which need no Slack settings."""
     return (env.get("DATABASE_URL") or "").strip() or DEFAULT_DATABASE_URL

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.curriculum import CurriculumError
 from bot.delivery import PassReport
+from bot.deps import Clock, system_clock
 from bot.settings import SLACK_APPS_PAGE, Settings
 from runtime.assembly import WEB_API_TIMEOUT_SECONDS, Mentorbot, create_app
 from runtime.oauth import INSTALL_PATH, OAUTH_REDIRECT_PATH
@@ -39,10 +40,10 @@ class StartupError(Exception):
     """The bot can't start; the message says why and what to do."""
 
 
-def build_bot(settings: Settings) -> Mentorbot:
+def build_bot(settings: Settings, *, clock: Clock = system_clock) -> Mentorbot:
     """create_app, turning a rejected token or an unreachable Slack into a StartupError."""
     try:
-        return create_app(settings)
+        return create_app(settings, clock=clock)
     except BoltError as error:
         raise StartupError(
             f"Slack rejected SLACK_BOT_TOKEN ({error}). Copy the Bot User OAuth Token again from "
@@ -116,20 +117,21 @@ class _QuietHandler(WSGIRequestHandler):
         log.debug("%s %s", self.address_string(), format % args)
 
 
-def serve_http(bot: Mentorbot, port: int) -> None:
+def listen(host: str, port: int, app: WsgiApp) -> WSGIServer:
+    """A threaded WSGI server bound to host:port; StartupError when the port is taken."""
     try:
-        server = make_server(
-            "0.0.0.0",
-            port,
-            wsgi_app(bot),
-            server_class=_ThreadingWSGIServer,
-            handler_class=_QuietHandler,
+        return make_server(
+            host, port, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
         )
     except OSError as error:
         raise StartupError(
             f"couldn't listen on PORT {port} ({error.strerror or error}). Is another program "
             "using it? Set PORT to a free port."
-        ) from None
+        ) from error
+
+
+def serve_http(bot: Mentorbot, port: int) -> None:
+    server = listen("0.0.0.0", port, wsgi_app(bot))
     log.info("Mentorbot is listening for Slack on http://0.0.0.0:%s%s", port, EVENTS_PATH)
     if bot.app.oauth_flow is not None:
         log.info("Install it in a workspace from http://0.0.0.0:%s%s", port, INSTALL_PATH)

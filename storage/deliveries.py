@@ -308,3 +308,13 @@ def remember_dm_channel(*, session: Session, team_id: str, user_id: str, channel
         .values(team_id=team_id, user_id=user_id, channel_id=channel_id)
         .on_conflict_do_nothing(index_elements=["team_id", "user_id"])
     )
+
+
+def next_pending_at(*, session: Session) -> datetime | None:
+    """When the earliest pending delivery of any workspace is next due (the sandbox's clock)."""
+    return session.exec(
+        select(Delivery.next_attempt_at)
+        .where(col(Delivery.state) == DeliveryState.PENDING)
+        .order_by(col(Delivery.next_attempt_at))
+        .limit(1)
+    ).first()

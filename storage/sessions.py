@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
 from storage.models import MentoringSession, Series, SessionStatus
+
+# Longer than any session a program allows (lengths go up to 240 minutes).
+LONGEST_SESSION = timedelta(hours=5)
 
 
 def add_series(
@@ -177,3 +180,21 @@ def sessions_of_series(
         )
         .order_by(col(MentoringSession.occurrence))
     ).all()
+
+
+def next_scheduled(*, session: Session, now: datetime) -> MentoringSession | None:
+    """The scheduled session of any workspace that ends soonest after `now` (the sandbox's clock).
+
+    Sessions are at most a few hours long, so one that ends after `now` started after
+    `now - LONGEST_SESSION`.
+    """
+    rows = session.exec(
+        select(MentoringSession)
+        .where(
+            col(MentoringSession.status) == SessionStatus.SCHEDULED,
+            col(MentoringSession.starts_at) > now - LONGEST_SESSION,
+        )
+        .order_by(col(MentoringSession.starts_at))
+        .limit(20)
+    ).all()
+    return min((m for m in rows if m.ends_at > now), key=lambda m: m.ends_at, default=None)

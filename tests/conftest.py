@@ -19,8 +19,8 @@ from runtime.assembly import Mentorbot, create_app
 from storage.db import Database, create_schema, make_engine
 
 if TYPE_CHECKING:
-    from tests.support.slack_driver import SlackDriver
-    from tests.support.slack_standin import SlackStandIn
+    from standin.driver import SlackDriver
+    from standin.web_api import SlackStandIn
 
 TEAM = "T0001"
 OTHER_TEAM = "T0002"
@@ -171,7 +171,7 @@ class InlineExecutor(Executor):
 
 @pytest.fixture
 def standin() -> Iterator[SlackStandIn]:
-    from tests.support.slack_standin import SlackStandIn
+    from standin.web_api import SlackStandIn
 
     with SlackStandIn() as server:
         server.add_workspace(TEAM, bot_token=BOT_TOKEN, bot_user_id="UBOT0001")
@@ -209,7 +209,8 @@ def build_harness(
 ) -> Harness:
     settings = replace(settings, slack_api_url=standin.api_url)
     from runtime.assembly import make_client
-    from tests.support.slack_driver import SlackDriver, bolt_transport
+    from standin.driver import SlackDriver
+    from tests.support.in_process import bolt_transport
 
     bot = create_app(
         settings,

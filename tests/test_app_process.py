@@ -21,13 +21,13 @@ from sqlmodel import select
 
 from bot import sessions
 from bot.settings import ProgramSettings
+from standin.driver import SlackDriver, http_transport
+from standin.socket_mode import SocketModeServer
+from standin.web_api import SlackStandIn
 from storage.db import Database, make_engine
 from storage.models import Delivery, DeliveryState, Kind, Pair
 from tests.conftest import ADMIN, BOT_TOKEN, MENTEE, MENTOR, SIGNING_SECRET, STRANGER, TEAM
 from tests.support.app_process import AppProcess, free_port, run_app, running_app
-from tests.support.slack_driver import SlackDriver, http_transport
-from tests.support.slack_standin import SlackStandIn
-from tests.support.socket_mode_server import SocketModeServer
 
 pytestmark = pytest.mark.slow  # process-level or long-running: make test-fast skips it
 
@@ -106,7 +106,9 @@ def http_bot(standin: SlackStandIn, tmp_path: Path) -> Iterator[AppProcess]:
 
 # -- settings ----------------------------------------------------------------------------------
 def test_without_settings_it_says_what_is_missing_and_where_to_get_it(tmp_path: Path) -> None:
-    result = run_app([], {}, cwd=tmp_path)
+    # `run` asks for the real bot; with no Slack settings at all, plain `python app.py` opens
+    # the sandbox instead (tests/sandbox/test_process.py).
+    result = run_app(["run"], {}, cwd=tmp_path)
     assert result.returncode == 2
     assert_explained(
         result.stderr,
@@ -116,6 +118,7 @@ def test_without_settings_it_says_what_is_missing_and_where_to_get_it(tmp_path: 
         "Signing Secret under Basic Information",
         APPS_PAGE,
         ".env",
+        "To try Mentorbot without a Slack workspace: python app.py sandbox",
     )
     assert not (tmp_path / "mentorbot.db").exists(), "nothing starts with bad settings"
 

@@ -24,6 +24,7 @@ from sqlmodel import col, select
 from bot import pairing
 from bot.delivery import CLAIM_LEASE, Compose, Dispatcher
 from runtime.sender import METADATA_EVENT, SlackSender
+from standin.web_api import SlackStandIn
 from storage import deliveries as store
 from storage.db import Database, make_engine
 from storage.migrations import ensure_schema
@@ -41,7 +42,6 @@ from tests.conftest import (
     postgres_engine,
 )
 from tests.support.app_process import AppProcess, free_port, run_app, running_app
-from tests.support.slack_standin import SlackStandIn
 
 pytestmark = pytest.mark.slow  # process-level or long-running: make test-fast skips it
 

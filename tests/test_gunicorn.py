@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from standin.driver import SlackDriver, http_transport
+from standin.web_api import SlackStandIn
 from storage.db import make_engine
 from tests.conftest import ADMIN, BOT_TOKEN, PG_SKIP_REASON, SIGNING_SECRET, STRANGER, TEAM
 from tests.support.app_process import REPO, AppProcess, child_env, free_port
-from tests.support.slack_driver import SlackDriver, http_transport
-from tests.support.slack_standin import SlackStandIn
 from tests.support.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.slow  # process-level or long-running: make test-fast skips it

@@ -56,6 +56,13 @@ from handlers.errors import SOMETHING_WENT_WRONG
 from runtime.assembly import create_app, make_client
 from runtime.request_guard import SignatureCheck, claim_event
 from runtime.runner import EVENTS_PATH, wsgi_app
+from standin.driver import (
+    FORM,
+    DriverResponse,
+    SlackDriver,
+    http_transport,
+)
+from standin.web_api import SlackStandIn
 from storage.db import Database, make_engine
 from storage.models import Pair
 from tests.conftest import (
@@ -73,14 +80,7 @@ from tests.conftest import (
 )
 from tests.support import corpus
 from tests.support.corpus import CaseCounter
-from tests.support.slack_driver import (
-    FORM,
-    DriverResponse,
-    SlackDriver,
-    bolt_transport,
-    http_transport,
-)
-from tests.support.slack_standin import SlackStandIn
+from tests.support.in_process import bolt_transport
 
 pytestmark = pytest.mark.slow  # process-level or long-running: make test-fast skips it
 

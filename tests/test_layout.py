@@ -9,7 +9,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTSIDE_STORAGE = sorted(
-    path for package in ("bot", "handlers", "blocks") for path in (ROOT / package).rglob("*.py")
+    path
+    for package in ("bot", "handlers", "blocks", "sandbox", "standin")
+    for path in (ROOT / package).rglob("*.py")
 )
 # What a module outside storage/ may take from SQLAlchemy: types for hints and wiring, and
 # the errors it catches. Everything that builds a statement belongs to a storage module.
@@ -57,8 +59,9 @@ def test_no_query_is_built_outside_storage(path: Path) -> None:
     assert sql_building(path) == [], f"{path.relative_to(ROOT)} builds SQL; move it to storage/"
 
 
-# -- imports flow one way: runtime → handlers → blocks → bot → storage --------------------------
-LAYERS = ("runtime", "handlers", "blocks", "bot", "storage")
+# -- imports flow one way: sandbox → runtime → handlers → blocks → bot → storage ---------------
+# (the sandbox runs the whole bot against the stand-in; nothing below it knows it exists)
+LAYERS = ("sandbox", "runtime", "handlers", "blocks", "bot", "storage")
 SLACK_PACKAGES = ("slack_bolt", "slack_sdk")
 LAYERED = sorted(path for package in LAYERS for path in (ROOT / package).rglob("*.py"))
 
@@ -122,4 +125,26 @@ DOMAIN = sorted(path for package in ("bot", "storage") for path in (ROOT / packa
 def test_the_domain_and_storage_never_import_slack(path: Path) -> None:
     assert slack_imports(path) == [], (
         f"{path.relative_to(ROOT)} imports Slack's libraries; that belongs in runtime/ or handlers/"
+    )
+
+
+# -- the Slack stand-in is Slack, not Mentorbot: it imports none of the app's layers -----------
+STANDIN = sorted((ROOT / "standin").rglob("*.py"))
+
+
+def test_the_standin_rule_is_checked_on_every_module() -> None:
+    assert {path.name for path in STANDIN} >= {"web_api.py", "driver.py", "blockkit.py"}
+    assert layer_of("runtime.request_guard") == "runtime", "the check recognises a layer"
+
+
+@pytest.mark.parametrize("path", STANDIN, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_standin_imports_nothing_of_mentorbot(path: Path) -> None:
+    found = [
+        f"line {line}: {module}"
+        for line, module in imported_modules(path)
+        if layer_of(module) is not None or module.split(".")[0] in ("sandbox", "app", "wsgi")
+    ]
+    assert found == [], (
+        f"{path.relative_to(ROOT)} imports Mentorbot's own code; the stand-in plays Slack and "
+        "knows the app only through HTTP"
     )

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import func, insert, select, text, update
 
 from runtime.sender import METADATA_EVENT
+from standin.web_api import SlackStandIn
 from storage.db import Database
 from storage.migrations import ensure_schema
 from storage.models import Delivery, DeliveryState, Kind, Pair
@@ -32,7 +33,6 @@ from tests.conftest import (
     postgres_engine,
 )
 from tests.support.app_process import AppProcess, free_port, running_app, wait_for_output
-from tests.support.slack_standin import SlackStandIn
 
 pytestmark = pytest.mark.slow  # process-level or long-running: make test-fast skips it
 

@@ -34,6 +34,8 @@ from runtime.assembly import create_app, make_client
 from runtime.oauth import INSTALL_PATH, INSTALL_SCOPES, OAUTH_REDIRECT_PATH, SignedStateStore
 from runtime.runner import WsgiApp, wsgi_app
 from runtime.sender import NOT_INSTALLED
+from standin.driver import SlackDriver
+from standin.web_api import SlackStandIn
 from storage import actions as action_store
 from storage import agenda as agenda_store
 from storage import answers as answer_store
@@ -52,8 +54,7 @@ from tests.conftest import (
     base_settings,
 )
 from tests.support.app_process import free_port, run_app, running_app
-from tests.support.slack_driver import SlackDriver, bolt_transport
-from tests.support.slack_standin import SlackStandIn
+from tests.support.in_process import bolt_transport
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENT_ID = "1111111111.2222222222"

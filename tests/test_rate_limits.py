@@ -1,6 +1,6 @@
 """Slack's rate limits as the floor: a 2,000-prompt burst goes out whole, once each, 429s obeyed.
 
-The stand-in enforces Slack's published limits (tests/support/slack_standin.py,
+The stand-in enforces Slack's published limits (standin/web_api.py,
 SLACK_RATE_LIMITS) and answers 429 with Retry-After when a bucket runs dry. At Slack's real
 numbers a 2,000-prompt burst takes minutes (300 posts a minute per workspace), so these tests
 run the same limits SPEEDUP times faster on both sides (the stand-in's buckets and the
@@ -25,11 +25,11 @@ from bot.delivery import MAX_WAIT_SECONDS, Dispatcher, Pacer, Pacing, PassReport
 from bot.settings import SettingsError
 from runtime.runner import start_dispatcher
 from runtime.sender import SlackSender
+from standin.web_api import RateLimit, SlackStandIn
 from storage import deliveries as store
 from storage.db import Database
 from storage.models import Delivery, DeliveryState, Kind
 from tests.conftest import BOT_TOKEN, MENTEE, MENTOR, TEAM, FixedClock, base_settings
-from tests.support.slack_standin import RateLimit, SlackStandIn
 
 pytestmark = pytest.mark.slow  # process-level or long-running: make test-fast skips it
 

@@ -32,6 +32,8 @@ from runtime.assembly import (
 )
 from runtime.listeners import LISTENER_THREADS, ListenerPool
 from runtime.sender import SlackSender
+from standin.driver import DriverResponse, SlackDriver, http_transport
+from standin.web_api import SlackStandIn
 from storage import deliveries as store
 from storage.db import Database, make_engine
 from storage.migrations import ensure_schema
@@ -47,8 +49,6 @@ from tests.conftest import (
     base_settings,
 )
 from tests.support.app_process import AppProcess, free_port, running_app
-from tests.support.slack_driver import DriverResponse, SlackDriver, http_transport
-from tests.support.slack_standin import SlackStandIn
 
 pytestmark = pytest.mark.slow  # process-level or long-running: make test-fast skips it
 

@@ -1,7 +1,7 @@
 """`python app.py` in Socket Mode, over a real WebSocket: acks, reconnecting, and SIGTERM.
 
 Each test starts the bot as a subprocess with SLACK_APP_TOKEN set. The Web API stand-in's
-apps.connections.open sends it to the Socket Mode stand-in (tests/support/socket_mode_server.py),
+apps.connections.open sends it to the Socket Mode stand-in (standin/socket_mode.py),
 which plays Slack's side of the connection: it sends the envelopes a driver builds, checks
 their acks, and breaks the link in the ways networks and Slack do.
 """
@@ -21,11 +21,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from standin.driver import DriverResponse, SlackDriver
+from standin.socket_mode import SLACK_ACK_SECONDS, Link, SocketModeServer
+from standin.web_api import SlackStandIn
 from tests.conftest import ADMIN, BOT_TOKEN, MENTEE, MENTOR, SIGNING_SECRET, TEAM
 from tests.support.app_process import AppProcess, running_app
-from tests.support.slack_driver import DriverResponse, SlackDriver
-from tests.support.slack_standin import SlackStandIn
-from tests.support.socket_mode_server import SLACK_ACK_SECONDS, Link, SocketModeServer
 from tests.test_app_process import APP_TOKEN, agreement_message, assert_explained, bot_settings
 
 pytestmark = pytest.mark.slow

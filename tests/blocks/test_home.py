@@ -22,9 +22,9 @@ from bot.home import DiaryStreak, HomeSummary, OpenItem, PairCard, WaitingPrompt
 from bot.ids import Action
 from bot.sessions import Upcoming
 from bot.settings import Cadence, ProgramSettings
+from standin.blockkit import MAX_SECTION_TEXT, MAX_VIEW_BLOCKS, validate_view
 from storage.models import ActionItem, Kind, Pair, PairStatus, Signature
 from tests.conftest import MENTEE, MENTOR, TEAM
-from tests.support.blockkit import MAX_SECTION_TEXT, MAX_VIEW_BLOCKS, validate_view
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 2)

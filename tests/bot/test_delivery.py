@@ -23,11 +23,11 @@ from sqlmodel import select
 
 from bot.delivery import CLAIM_LEASE, MAX_ATTEMPTS, Dispatcher, SendFailure, backoff
 from runtime.sender import SlackSender
+from standin.web_api import SlackStandIn
 from storage import deliveries as store
 from storage.db import Database
 from storage.models import Delivery, DeliveryState, Kind
 from tests.conftest import BOT_TOKEN, MENTEE, MENTOR, OTHER_TEAM, STRANGER, TEAM, FixedClock
-from tests.support.slack_standin import SlackStandIn
 
 OTHER_TOKEN = "xoxb-other-team-token"
 OTHER_USER = "UOTHER01"

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.settings import Cadence, SettingsError, load_settings, read_environment
+from bot.settings import (
+    Cadence,
+    SettingsError,
+    load_sandbox_settings,
+    load_settings,
+    read_environment,
+    slack_settings_given,
+)
 
 REQUIRED = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s3cret"}
 
@@ -102,3 +109,63 @@ def test_dotenv_file_fills_in_what_the_environment_lacks(tmp_path, monkeypatch) 
     env = read_environment(dotenv)
     assert env["SLACK_BOT_TOKEN"] == "xoxb-from-file"
     assert env["PORT"] == "5000"
+
+
+SANDBOX_OWN = {
+    "bot_token": "xoxb-sandbox-1",
+    "signing_secret": "sandbox-secret",
+    "api_url": "http://127.0.0.1:5555/api/",
+    "database_url": "sqlite:////tmp/sandbox/mentorbot.db",
+    "admins": frozenset({"U0ADA00001"}),
+}
+
+
+def test_the_sandbox_uses_its_own_slack_database_and_admin_and_the_rest_from_the_environment() -> (
+    None
+):
+    env = {
+        "DATABASE_URL": "postgresql+psycopg://prod/mentorbot",
+        "SLACK_API_URL": "https://slack.com/api/",
+        "MENTORBOT_ADMINS": "U0SOMEONE",
+        "PORT": "4000",
+        "MENTORBOT_DEFAULT_LENGTH": "45",
+    }
+    settings = load_sandbox_settings(env, **SANDBOX_OWN)
+    assert settings.slack_bot_token == "xoxb-sandbox-1"
+    assert settings.slack_api_url == "http://127.0.0.1:5555/api/"
+    assert settings.database_url == "sqlite:////tmp/sandbox/mentorbot.db"
+    assert settings.admins == frozenset({"U0ADA00001"})
+    assert (settings.port, settings.program.default_length) == (4000, 45)
+    assert settings.log_level == "WARNING" and settings.dispatch_interval_seconds == 2
+    assert load_sandbox_settings({"LOG_LEVEL": "debug"}, **SANDBOX_OWN).log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "SLACK_CLIENT_ID",
+        "SLACK_CLIENT_SECRET",
+        "SLACK_STATE_SECRET",
+    ],
+)
+def test_the_sandbox_refuses_the_settings_of_a_real_workspace(name: str) -> None:
+    assert slack_settings_given({name: "x", "PORT": "3000"}) == [name]
+    with pytest.raises(SettingsError) as raised:
+        load_sandbox_settings({name: "x"}, **SANDBOX_OWN)
+    (problem,) = raised.value.problems
+    assert problem.startswith(f"{name} is set, so this is a real Slack workspace")
+    assert "the sandbox never talks to Slack" in problem and "python app.py run" in problem
+
+
+def test_empty_slack_settings_are_no_settings() -> None:
+    assert slack_settings_given({"SLACK_BOT_TOKEN": "  ", "SLACK_APP_TOKEN": ""}) == []
+    assert load_sandbox_settings({"SLACK_BOT_TOKEN": ""}, **SANDBOX_OWN).slack_bot_token
+
+
+def test_the_sandboxs_other_settings_are_checked_like_the_bots() -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_sandbox_settings({"PORT": "nope"}, **SANDBOX_OWN)
+    assert raised.value.problems == ("PORT must be a whole number, got 'nope'",)

@@ -10,12 +10,12 @@ from sqlmodel import select
 
 from bot import home
 from bot.ids import Action
+from standin.blockkit import MAX_VIEW_BLOCKS
 from storage import actions as action_store
 from storage import pairs as pair_store
 from storage.agreements import add_version
 from storage.models import ActionItem, AgreementVersion, Pair, PromptAnswer, Signature
 from tests.conftest import ADMIN, MENTEE, MENTOR, STRANGER, TEAM, Harness
-from tests.support.blockkit import MAX_VIEW_BLOCKS
 
 START = datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
 

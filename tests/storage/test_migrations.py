@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, select
 
 import storage.models as models
+from standin.web_api import SlackStandIn
 from storage.db import make_engine
 from storage.migrations import (
     BASELINE,
@@ -41,7 +42,6 @@ from storage.models import EnumText
 from storage.oauth_tables import slack_oauth_metadata
 from tests.conftest import PG_SKIP_REASON, SIGNING_SECRET, postgres_engine
 from tests.support.app_process import run_app, running_app
-from tests.support.slack_standin import SlackStandIn
 
 VERSION_TABLE = "alembic_version"
 TABLE_MODELS = [

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tests.support.slack_driver import DriverResponse
-    from tests.support.slack_standin import SlackStandIn
+    from standin.driver import DriverResponse
+    from standin.web_api import SlackStandIn
 
 _GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 OP_CONTINUATION, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
@@ -482,7 +482,7 @@ class SocketModeServer:
         Without `wait`, the envelope is only sent (it is the last of `sent`) and the driver
         gets an empty 200 at once.
         """
-        from tests.support.slack_driver import DriverResponse
+        from standin.driver import DriverResponse
 
         def send(body: str, headers: dict[str, str]) -> DriverResponse:
             kind, payload, options = envelope_for(body, headers)

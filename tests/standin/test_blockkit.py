@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from tests.support.blockkit import validate_message_blocks, validate_view
+from standin.blockkit import validate_message_blocks, validate_view
 
 
 def plain(text: str) -> dict:

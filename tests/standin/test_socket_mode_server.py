@@ -23,10 +23,8 @@ from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from tests.conftest import ADMIN, MENTOR, SIGNING_SECRET, TEAM
-from tests.support.slack_driver import SlackDriver
-from tests.support.slack_standin import SlackStandIn
-from tests.support.socket_mode_server import (
+from standin.driver import SlackDriver
+from standin.socket_mode import (
     OP_CLOSE,
     OP_PING,
     OP_PONG,
@@ -35,6 +33,8 @@ from tests.support.socket_mode_server import (
     SocketModeServer,
     envelope_for,
 )
+from standin.web_api import SlackStandIn
+from tests.conftest import ADMIN, MENTOR, SIGNING_SECRET, TEAM
 
 APP_TOKEN = "xapp-1-A0MENTOR-1-test"
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -359,7 +359,7 @@ def test_driver_requests_become_the_envelopes_slack_sends(standin: SlackStandIn)
     captured: list[tuple[str, dict, dict]] = []
 
     def capture(body: str, headers: dict[str, str]):  # type: ignore[no-untyped-def]
-        from tests.support.slack_driver import DriverResponse
+        from standin.driver import DriverResponse
 
         captured.append(envelope_for(body, headers))
         return DriverResponse(200, {}, "")

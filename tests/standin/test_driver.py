@@ -14,8 +14,9 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from tests.support.slack_driver import DriverResponse, SlackDriver, bolt_transport, http_transport
-from tests.support.slack_standin import SlackStandIn
+from standin.driver import DriverResponse, SlackDriver, http_transport
+from standin.web_api import SlackStandIn
+from tests.support.in_process import bolt_transport
 
 TEAM = "T0001"
 TOKEN = "xoxb-driver-test"
@@ -577,3 +578,35 @@ def test_http_transport(standin: SlackStandIn) -> None:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def test_interact_presses_a_button_or_chooses_by_block_and_action(
+    driver: SlackDriver, standin: SlackStandIn, seen: dict
+) -> None:
+    message = {"type": "message", "ts": "1700000000.000100", "channel": "C1", "blocks": PICK}
+    driver.interact(message, block_id="pick", action_id="pick_topic", value="career", user="U2")
+    action = seen["topic"]["actions"][0]
+    assert action["selected_option"]["value"] == "career"
+    assert seen["topic"]["state"]["values"]["pick"]["pick_topic"]["selected_option"]["value"] == (
+        "career"
+    )
+    with pytest.raises(AssertionError, match="no element 'nope' in block 'pick'"):
+        driver.interact(message, block_id="pick", action_id="nope", user="U2")
+
+
+def test_interact_sends_what_was_entered_elsewhere_in_the_modal(
+    driver: SlackDriver, standin: SlackStandIn, seen: dict
+) -> None:
+    driver.command("sign me up", user="U1")
+    view = standin.last("views.open").response["view"]
+    driver.interact(
+        view,
+        block_id="more",
+        action_id="add_goal",
+        user="U1",
+        entered={"goal": {"goal_input": "Speak up more"}, "days": {"days_boxes": ["tue"]}},
+    )
+    values = seen["add_goal"]["view"]["state"]["values"]
+    assert values["goal"]["goal_input"]["value"] == "Speak up more"
+    assert [o["value"] for o in values["days"]["days_boxes"]["selected_options"]] == ["tue"]
+    assert values["topic"]["topic_select"]["selected_option"]["value"] == "craft"  # untouched

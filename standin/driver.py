@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tests.support.slack_standin import SlackStandIn
+    from standin.web_api import SlackStandIn
 
 Transport = Callable[[str, dict[str, str]], "DriverResponse"]
 
@@ -69,23 +69,6 @@ class DriverResponse:
         except ValueError:
             return None
         return parsed if isinstance(parsed, dict) else None
-
-
-def bolt_transport(app: Any) -> Transport:
-    """Deliver requests in-process to a slack_bolt App via app.dispatch()."""
-
-    def send(body: str, headers: dict[str, str]) -> DriverResponse:
-        from runtime.request_guard import dispatch_raw
-
-        # As the WSGI handler does: a body that isn't a Slack payload is a 400, not an exception.
-        response = dispatch_raw(app, body, dict(headers))
-        out_headers = {
-            key: ", ".join(value) if isinstance(value, list | tuple) else str(value)
-            for key, value in (response.headers or {}).items()
-        }
-        return DriverResponse(response.status, out_headers, response.body or "")
-
-    return send
 
 
 def http_transport(url: str, *, timeout: float = 10.0) -> Transport:
@@ -300,6 +283,50 @@ class SlackDriver:
             chosen=(block.get("block_id"), action_id, option_value),
         )
 
+    def interact(
+        self,
+        message_or_view: dict,
+        *,
+        block_id: str,
+        action_id: str,
+        user: str,
+        value: Any = _MISSING,
+        entered: dict[str, dict] | None = None,
+        channel: str | None = None,
+        team_id: str | None = None,
+    ) -> DriverResponse:
+        """Use the element `action_id` of block `block_id` as a person would in Slack's client.
+
+        A button is pressed; a chooser, picker or input takes `value` (an option's value, a
+        list of them, a date, ...). `entered` is what the person has typed or chosen elsewhere
+        on the surface so far ({block_id: {action_id: value}}), which Slack sends as the state.
+        """
+        surface = copy.deepcopy(message_or_view)
+        for block in surface.get("blocks") or []:
+            if block.get("block_id") != block_id:
+                continue
+            for element in _interactive_elements(block, include_inputs=True):
+                if element.get("action_id") != action_id:
+                    continue
+                action = self._action(block, element, value=value)
+                if "selected_options" in action:
+                    chosen_value: Any = [o["value"] for o in action["selected_options"]]
+                elif "selected_option" in action:
+                    chosen_value = action["selected_option"]["value"]
+                else:
+                    chosen_value = value
+                chosen = None if value is _MISSING else (block_id, action_id, chosen_value)
+                return self._block_actions(
+                    surface,
+                    action,
+                    user=user,
+                    channel=channel,
+                    team_id=team_id,
+                    chosen=chosen,
+                    entered=entered,
+                )
+        raise AssertionError(f"no element {action_id!r} in block {block_id!r} to use")
+
     def click_action(
         self,
         action_id: str,
@@ -375,11 +402,12 @@ class SlackDriver:
         channel: str | None,
         team_id: str | None,
         chosen: tuple[Any, Any, Any] | None = None,
+        entered: dict | None = None,
     ) -> DriverResponse:
         team = team_id or self.team_id
-        values = {}
+        values = dict(entered or {})
         if chosen is not None and chosen[0] is not None and action.get("type") in _STATEFUL:
-            values = {chosen[0]: {chosen[1]: chosen[2]}}
+            values[chosen[0]] = {**values.get(chosen[0], {}), chosen[1]: chosen[2]}
         state = _state_values(surface, values, strict=False)
         payload: dict = {"type": "block_actions", "user": self._user(user, team)}
         payload["api_app_id"] = self.api_app_id

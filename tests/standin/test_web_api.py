@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from tests.support.slack_standin import (
+from standin.web_api import (
     NO_BLOCKS_TEXT,
     SLACK_CHANNEL_RATE_LIMITS,
     SLACK_RATE_LIMITS,
@@ -915,3 +915,35 @@ def test_open_dm_is_the_dm_conversations_open_gives(
     assert client.conversations_open(users="U2")["channel"]["id"] == channel
     with pytest.raises(KeyError):
         standin.open_dm(TEAM, "UNOBODY")
+
+
+def test_what_changed_can_be_waited_for(standin: SlackStandIn, client: WebClient) -> None:
+    seen = standin.version
+    assert standin.wait_for_change(seen, timeout=0.05) == seen, "nothing changed yet"
+    client.chat_postMessage(channel="U1", text="hello")
+    assert standin.wait_for_change(seen, timeout=5) > seen
+    later = standin.version
+    channel = standin.open_dm(TEAM, "U2")
+    standin.add_message(channel, user="U2", text="hi")
+    assert standin.version > later, "a person's message is a change too"
+
+
+def test_conversations_and_users_of_a_workspace(standin: SlackStandIn, client: WebClient) -> None:
+    standin.add_channel(TEAM, "C0GENERAL", name="general")
+    group = client.conversations_open(users="U1,U2")["channel"]["id"]
+    found = {c["id"]: c for c in standin.conversations(TEAM)}
+    assert found["C0GENERAL"]["kind"] == "channel" and found["C0GENERAL"]["members"] is None
+    assert found[group]["kind"] == "mpim" and found[group]["members"] == ["U1", "U2", "UBOT"]
+    users = {u["id"]: u for u in standin.users(TEAM)}
+    assert users["U2"]["tz"] == "America/New_York" and users["UBOT"]["is_bot"]
+
+
+def test_message_timestamps_follow_the_clock_it_is_given() -> None:
+    moved = 1_900_000_000.25
+    with SlackStandIn(clock=lambda: moved) as s:
+        s.add_workspace(TEAM, bot_token=TOKEN)
+        s.add_user(TEAM, "U1", name="ann")
+        ts = WebClient(token=TOKEN, base_url=s.api_url).chat_postMessage(channel="U1", text="x")
+        assert ts["ts"] == "1900000000.250000"
+        second = s.add_message(ts["channel"], user="U1", text="y")
+        assert second["ts"] == "1900000000.250001", "never two messages with one ts"

@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tests.support.blockkit import MAX_MESSAGE_TEXT, validate_message_blocks, validate_view
+from standin.blockkit import MAX_MESSAGE_TEXT, validate_message_blocks, validate_view
 
 NO_BLOCKS_TEXT = "This content can't be displayed."
 # The methods an app-level token (xapp-) may call; anything else is not_allowed_token_type.
@@ -265,8 +265,11 @@ def _ts_key(ts: str) -> Decimal:
 class SlackStandIn:
     """A Slack Web API look-alike on 127.0.0.1 that records every call and can be told to fail."""
 
-    def __init__(self, *, app_id: str = "A0MENTOR") -> None:
+    def __init__(self, *, app_id: str = "A0MENTOR", clock: Callable[[], float] = time.time) -> None:
         self.app_id = app_id
+        # Seconds since the epoch for message timestamps (the sandbox moves its own clock).
+        self._clock = clock
+        self._version = 0  # goes up with every change anyone could see; see wait_for_change
         self.validation_errors: list[str] = []
         self.trigger_ttl: float | None = None  # Slack expires trigger ids after 3 s; off by default
         self.response_url_max_uses: int | None = 5  # Slack allows five posts per response URL
@@ -482,6 +485,7 @@ class SlackStandIn:
             if metadata is not None:
                 message["metadata"] = copy.deepcopy(metadata)
             self._append_message(ch, message, thread_ts)
+            self._changed()
             return self._public_message(ch, message, metadata=True, with_channel=True)
 
     def add_oauth_code(
@@ -807,6 +811,42 @@ class SlackStandIn:
             record = ws.users.get(user_id) if ws else None
             return self._user_view(ws, record) if ws and record else None
 
+    def conversations(self, team_id: str) -> list[dict]:
+        """Every conversation of a workspace: id, kind ("im", "mpim", "channel"), name, members.
+
+        `members` is None for a channel everybody is in; the bot's own conversations list it.
+        """
+        with self._lock:
+            return [
+                {
+                    "id": ch.id,
+                    "kind": ch.kind,
+                    "name": ch.name,
+                    "members": sorted(ch.members) if ch.members is not None else None,
+                    "created": ch.created,
+                }
+                for ch in self._channels.values()
+                if ch.team_id == team_id
+            ]
+
+    def users(self, team_id: str) -> list[dict]:
+        """Every user of a workspace as users.info would return them, the bot included."""
+        with self._lock:
+            ws = self._workspace(team_id)
+            return [self._user_view(ws, record) for record in ws.users.values()]
+
+    @property
+    def version(self) -> int:
+        """A number that goes up whenever a call, a post or a message changes what is shown."""
+        with self._lock:
+            return self._version
+
+    def wait_for_change(self, since: int, *, timeout: float) -> int:
+        """Block until `version` is past `since` (or `timeout` passes); the version then."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._version != since, timeout)
+            return self._version
+
     def channel_name(self, channel: str) -> str | None:
         with self._lock:
             ch = self._channels.get(channel)
@@ -899,6 +939,10 @@ class SlackStandIn:
             elif action not in ("clear", None):
                 self.validation_errors.append(f"{where}: unknown response_action {action!r}")
 
+    def _changed(self) -> None:
+        self._version += 1
+        self._cond.notify_all()
+
     # -- HTTP plumbing -------------------------------------------------------------------------
     def _handle_http(
         self, verb: str, path: str, headers: dict[str, str], raw: bytes
@@ -980,7 +1024,7 @@ class SlackStandIn:
                     at=time.time(),
                 )
             )
-            self._cond.notify_all()
+            self._changed()
             body = json.dumps(response).encode("utf-8")
         return (
             status,
@@ -1087,7 +1131,7 @@ class SlackStandIn:
         return prefix + "".join(self._rand.choices(_ID_ALPHABET, k=length))
 
     def _next_ts(self) -> str:
-        now_us = int(time.time() * 1_000_000)
+        now_us = int(self._clock() * 1_000_000)
         self._last_ts_us = max(now_us, self._last_ts_us + 1)
         seconds, micros = divmod(self._last_ts_us, 1_000_000)
         return f"{seconds}.{micros:06d}"
@@ -1747,7 +1791,7 @@ class SlackStandIn:
             if record is None:
                 return 404, {"Content-Type": "text/plain"}, b"not_found"
             record["content"] = raw
-            self._cond.notify_all()
+            self._changed()
         return 200, {"Content-Type": "text/plain"}, f"OK - {len(raw)}".encode()
 
     def _handle_file_download(
@@ -1852,7 +1896,7 @@ class SlackStandIn:
         with self._lock:
             status, answer, headers, body = self._response_url_post(path, raw)
             self._responses.append(ResponsePost(self.base_url + path, body, status, answer))
-            self._cond.notify_all()
+            self._changed()
         return status, {"Content-Type": "text/html", **headers}, answer.encode()
 
     def _response_url_post(self, path: str, raw: bytes) -> tuple[int, str, dict[str, str], dict]:
