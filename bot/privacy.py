@@ -264,6 +264,11 @@ class ForgetOutcome:
         )
 
 
+def is_forgotten(user_id: str) -> bool:
+    """Whether `user_id` is the pseudonym of someone who was forgotten: nobody to send to."""
+    return user_id.startswith(PSEUDONYM_PREFIX)
+
+
 def new_pseudonym() -> str:
     """Drawn at random, not derived from the user id, so nobody can work back to the person."""
     return PSEUDONYM_PREFIX + secrets.token_hex(6)

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot import messages
 from bot.curriculum import Curriculum, Question, QuestionSet
 from bot.errors import FieldErrors, UserError
+from bot.privacy import is_forgotten
 from bot.settings import Cadence, ProgramSettings
 from storage import answers as answer_store
 from storage import deliveries as delivery_store
@@ -466,7 +467,9 @@ def save_diary_entry(
             now=now,
         )
         form = DiaryForm(pair, meeting, user_id, question_sets, entry)
-        return SavedDiary(form, newly_shared=shared and not was_shared)
+        # A partner who asked to be forgotten is a pseudonym now: there is nobody to send to.
+        reachable = not is_forgotten(pair.partner_of(user_id))
+        return SavedDiary(form, newly_shared=shared and not was_shared and reachable)
 
 
 def attendance_after_diary(db: Database, form: DiaryForm, *, now: datetime) -> PromptContent | None:

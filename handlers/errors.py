@@ -36,8 +36,20 @@ def tell_person(
         if respond is not None and (body.get("response_url") or body.get("response_urls")):
             respond(**reply, response_type="ephemeral", replace_original=False)
             return
-        user = body.get("user_id") or (body.get("user") or {}).get("id")
-        if isinstance(user, str) and user:
+        user = asker(body)
+        if user is not None:
             client.chat_postMessage(channel=user, **reply)
     except Exception:
         logger.exception("Couldn't tell the person about an error")
+
+
+def asker(body: Any) -> str | None:
+    """Who sent the request, wherever its kind of payload says it (Bolt takes `user` as an
+    object with an id or as a plain string); None when it doesn't say."""
+    if not isinstance(body, dict):
+        return None
+    user = body.get("user")
+    found = user.get("id") if isinstance(user, dict) else user
+    if not (isinstance(found, str) and found):
+        found = body.get("user_id")
+    return found if isinstance(found, str) and found else None

@@ -55,8 +55,15 @@ def publish_home(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -
         log.warning(
             "Couldn't publish the Home tab for %s: %s", user_id, error.response.get("error")
         )
-        if view != build_home_unavailable():
+        if view == build_home_unavailable():
+            return
+        try:
             client.views_publish(user_id=user_id, view=build_home_unavailable())
+        except SlackApiError as again:
+            # Nothing more to try: the tab keeps what it showed; the next visit publishes anew.
+            log.warning(
+                "Couldn't publish the Home notice for %s: %s", user_id, again.response.get("error")
+            )
 
 
 def home_opened(event: dict, client: WebClient, context: Any, *, deps: Deps) -> None:

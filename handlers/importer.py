@@ -28,7 +28,7 @@ from bot.ids import IMPORT_FILE_BLOCK, IMPORT_PASTE_BLOCK
 from bot.importer import ALREADY_PAIRED, PAIRED, RowCheck
 from bot.settings import Settings
 from handlers.pairs import establish_pair
-from handlers.payloads import first_action_value, int_or_none, text_values
+from handlers.payloads import clean_text, first_action_value, int_or_none, text_values
 from handlers.request import CommandRequest
 from handlers.slack_api import MISSING_USER_ERRORS, user_profile
 
@@ -152,8 +152,9 @@ def import_submitted(ack: Any, view: dict, client: WebClient, context: Any, *, d
         source = "pasted"
         if rows is None:
             (file,) = files
-            source = str(file.get("name") or file.get("title") or "uploaded file")
-            text = importer.decode_csv(download_file(client, file, deps.settings))
+            name = file.get("name") or file.get("title")
+            source = (clean_text(name) if isinstance(name, str) else "") or "uploaded file"
+            text = clean_text(importer.decode_csv(download_file(client, file, deps.settings)))
             rows = importer.parse_csv(text, deps.settings.program)
         preview = importer.preview_import(
             deps.db,
