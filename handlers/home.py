@@ -12,8 +12,10 @@ from blocks.home import build_home_agreement_modal, build_home_unavailable, buil
 from bot import actions, agreement, home, messages
 from bot.deps import Deps
 from bot.errors import UserError
+from bot.locations import Surface
 from handlers.actions import zone_of
 from handlers.agreement import refresh_agreement_messages
+from handlers.locations import clicked_location, remember_opened
 from handlers.payloads import first_action_value, int_or_none, split_ids
 from handlers.slack_api import user_profile
 
@@ -87,16 +89,18 @@ def agreement_clicked(ack: Any, body: dict, client: WebClient, context: Any, *, 
         user_id=context.user_id,
         program=deps.settings.program,
     )
-    client.views_open(
+    opened = client.views_open(
         trigger_id=body.get("trigger_id"),
         view=build_home_agreement_modal(state, viewer=context.user_id),
     )
-
-
-def _view_id(body: dict) -> str | None:
-    view = body.get("view")
-    view_id = view.get("id") if isinstance(view, dict) else None
-    return view_id if isinstance(view_id, str) and view_id else None
+    remember_opened(
+        deps,
+        opened,
+        team_id=context.team_id,
+        user_id=context.user_id,
+        surface=Surface.HOME_AGREEMENT,
+        subject_id=pair_id,
+    )
 
 
 def _update_modal(client: WebClient, view_id: str, view: dict) -> None:
@@ -113,7 +117,16 @@ def sign_clicked(ack: Any, body: dict, client: WebClient, context: Any, *, deps:
     if ids is None:
         raise UserError(messages.BUTTON_NOT_VALID)
     pair_id, version = ids
-    view_id = _view_id(body)
+    # Only the agreement modal the bot opened for this person and pair is updated in place.
+    clicked = clicked_location(
+        deps,
+        body,
+        team_id=context.team_id,
+        user_id=context.user_id,
+        surface=Surface.HOME_AGREEMENT,
+        subject_id=pair_id,
+    )
+    view_id = clicked.view_id if clicked is not None else None
     try:
         outcome = agreement.sign_agreement(
             deps.db,

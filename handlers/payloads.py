@@ -145,13 +145,6 @@ def first_action_value(body: dict) -> Any:
     return None
 
 
-def message_location(body: dict) -> tuple[str | None, str | None]:
-    """(channel, ts) of the message whose button was clicked."""
-    container = _dict(body.get("container"))
-    channel = container.get("channel_id") or _dict(body.get("channel")).get("id")
-    return channel, container.get("message_ts")
-
-
 def clicked_on_home(body: dict) -> bool:
     """Whether the click came from the person's Home tab (rather than a message or modal)."""
     return _dict(body.get("view")).get("type") == "home"
