@@ -276,3 +276,12 @@ DM_FAILED = (
     "I couldn't open a direct message with you (Slack said: {error}), so I couldn't send the "
     "file. Please try again in a minute."
 )
+
+# One click, one effect (bot/once.py, storage/pairs.lock_pair).
+AGENDA_ALREADY_POSTED = (
+    "I posted the agenda in your pair's conversation a moment ago, so I haven't posted it again."
+)
+LOST_RACE = (
+    "That changed while I was on it (perhaps a second click, or your partner at the same "
+    "moment), so I left it as it is now. Have a look and try again if it still needs doing."
+)

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from bot import messages
 from bot.curriculum import Curriculum
 from bot.errors import UserError
+from storage import claims as claim_store
 from storage import lifecycle as lifecycle_store
 from storage import privacy as store
 from storage.db import Database
@@ -314,6 +315,8 @@ def forget_person(
         )
         touched += _forget_in_imports(session, team_id, user_id, alias)
         touched += store.delete_dm_channels_of(session=session, team_id=team_id, user_id=user_id)
+        # A claimed click or submission names the person in its key.
+        claim_store.forget_claims_naming(session=session, team_id=team_id, user_id=user_id)
         return ForgetOutcome(
             pseudonym=alias,
             answers_deleted=answers,

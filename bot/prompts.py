@@ -288,6 +288,7 @@ def save_prompt_answers(
 ) -> SavedAnswers:
     """Store the addressee's answers to a question-set prompt."""
     with db.session() as session:
+        pair_store.lock_pair(session=session, team_id=team_id, delivery_id=delivery_id)
         content = _question_prompt(session, curriculum, team_id, delivery_id, user_id, now)
         question_set = content.question_set
         assert question_set is not None
@@ -356,6 +357,7 @@ def record_attendance(
 ) -> PromptContent:
     """A partner says whether the session happened: held wins over missed, once anyone says so."""
     with db.session() as session:
+        pair_store.lock_pair(session=session, team_id=team_id, delivery_id=delivery_id)
         delivery, pair, meeting = _addressed_delivery(session, team_id, delivery_id, user_id)
         if delivery.kind not in (Kind.AFTER_SESSION, Kind.DIARY_REMINDER):
             raise UserError(messages.BUTTON_NOT_VALID)
@@ -450,6 +452,8 @@ def save_diary_entry(
     question_sets = diary_question_sets(curriculum)
     answers = read_answers(question_sets, values)
     with db.session() as session:
+        # Submitted twice at once: the second waits, then finds the first's entry to update.
+        pair_store.lock_pair(session=session, team_id=team_id, session_id=session_id)
         pair, meeting = _diary_session(session, team_id, session_id, user_id)
         before = answer_store.diary_of(
             session=session, team_id=team_id, session_id=session_id, author_id=user_id

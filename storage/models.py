@@ -438,6 +438,22 @@ class OpenedView(SQLModel, table=True):
     opened_at: datetime = utc_column()
 
 
+class ClickClaim(SQLModel, table=True):
+    """A click's or a submission's effect, taken on: a second one within its window finds this
+    and does nothing (bot/once.py)."""
+
+    __tablename__ = "click_claims"
+    __table_args__ = (
+        UniqueConstraint("team_id", "key", name="uq_click_claim_once"),
+        Index("ix_click_claims_claimed", "team_id", "claimed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    key: str = Field(max_length=200)
+    claimed_at: datetime = utc_column()
+
+
 # Program health (bot/stalling.py, storage/report.py). The health pass picks active pairs
 # whose check is due (or that were never checked) by this index, a batch at a time.
 Index(
