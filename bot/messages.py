@@ -285,3 +285,9 @@ LOST_RACE = (
     "That changed while I was on it (perhaps a second click, or your partner at the same "
     "moment), so I left it as it is now. Have a look and try again if it still needs doing."
 )
+CALENDAR_ALREADY_SENT = (
+    "I sent you the calendar file for {what} a moment ago, in our direct messages; once is enough."
+)
+REPORT_ALREADY_SENT = (
+    "I sent you the CSV a moment ago, in our direct messages, so I haven't sent it again."
+)

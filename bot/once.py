@@ -9,13 +9,16 @@ claim and does nothing (and the person is told so where they can be).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from storage import claims as store
 from storage.db import Database
 
-# A second "Post to our conversation" within this is a double click, not a wish to repost.
-AGENDA_POST_WINDOW = timedelta(minutes=1)
+# A second click on a button that posts or sends something (Post to our conversation, Add to
+# calendar, Export CSV) within this is a double click, not a wish to have it twice.
+CLICK_WINDOW = timedelta(minutes=1)
 # A modal accepted once is closed: a second submission of it is a double click or a replay.
 SUBMISSION_WINDOW = timedelta(days=1)
 # Claims older than the longest window are dropped as new ones are taken.
@@ -24,6 +27,14 @@ CLAIM_MEMORY = SUBMISSION_WINDOW
 
 def agenda_post_key(pair_id: int) -> str:
     return f"agenda_post:{pair_id}"
+
+
+def calendar_key(session_id: int, user_id: str) -> str:
+    return f"calendar:{session_id}:{user_id}"
+
+
+def report_export_key(user_id: str) -> str:
+    return f"report_export:{user_id}"
 
 
 def submission_key(user_id: str, view_id: str) -> str:
@@ -41,3 +52,18 @@ def release(db: Database, *, team_id: str, key: str) -> None:
     """Give a claim up: the effect didn't happen (it was refused, or Slack failed)."""
     with db.session() as session:
         store.release(session=session, team_id=team_id, key=key)
+
+
+@contextmanager
+def claimed(
+    db: Database, *, team_id: str, key: str, now: datetime, window: timedelta = CLICK_WINDOW
+) -> Iterator[bool]:
+    """Claim `key` for what the block does: yields whether this is the first claim within
+    `window`; if the block raises (Slack refused, say), the claim is given back."""
+    first = claim_once(db, team_id=team_id, key=key, now=now, window=window)
+    try:
+        yield first
+    except BaseException:
+        if first:
+            release(db, team_id=team_id, key=key)
+        raise

@@ -70,21 +70,15 @@ def post_clicked(
         deps.db, team_id=context.team_id, pair_id=ids[0], user_id=context.user_id
     )
     assert pair.id is not None
-    key = once.agenda_post_key(pair.id)
     now = deps.clock()
-    posted = once.claim_once(
-        deps.db, team_id=context.team_id, key=key, now=now, window=once.AGENDA_POST_WINDOW
-    )
-    note = messages.AGENDA_POSTED_NOTE if posted else messages.AGENDA_ALREADY_POSTED
-    if posted:
-        try:
+    key = once.agenda_post_key(pair.id)
+    with once.claimed(deps.db, team_id=context.team_id, key=key, now=now) as first:
+        if first:  # a double click posts it once
             shared = _assemble(deps, pair, viewer=None, now=now)
             client.chat_postMessage(
                 channel=pair.channel_id, **build_agenda_message(shared, with_actions=False)
             )
-        except Exception:
-            once.release(deps.db, team_id=context.team_id, key=key)  # a retry may post it
-            raise
+    note = messages.AGENDA_POSTED_NOTE if first else messages.AGENDA_ALREADY_POSTED
     if respond is not None:
         respond(**build_reply(note), response_type="ephemeral", replace_original=False)
 

@@ -226,3 +226,21 @@ def test_skip_clicked_at_once_skips_once(scheduled: Harness, errors: _Errors) ->
     assert errors.records == [], errors.summary()
     sessions = sorted(rows(h, MentoringSession), key=lambda m: m.starts_at)
     assert [m.status for m in sessions] == [SessionStatus.SKIPPED, SessionStatus.SCHEDULED]
+
+
+def test_files_asked_for_at_once_are_sent_once(scheduled: Harness, errors: _Errors) -> None:
+    """Add to calendar and the report's Export CSV: a double click sends one file each."""
+    h = scheduled
+    session_message = next(m for m in h.standin.messages(channel_of(h)) if "Skip" in json.dumps(m))
+    h.driver.command("report", user=ADMIN)
+    report = h.standin.ephemerals(user=ADMIN)[-1]
+    h.standin.clear()
+    responses = at_once(
+        [lambda: h.driver.click(session_message, "Add to calendar", user=MENTOR)] * AT_ONCE
+        + [lambda: h.driver.click(report, "Export CSV", user=ADMIN)] * AT_ONCE
+    )
+    check_quiet(h, errors, responses)
+    files = sorted(f["filename"].rsplit(".", 1)[-1] for f in h.standin.uploaded_files())
+    assert files == ["csv", "ics"]
+    notes = [r.body["text"] for r in h.standin.responses()]
+    assert sum("a moment ago" in n for n in notes) == 2 * (AT_ONCE - 1)
