@@ -12,13 +12,13 @@ from storage.models import ClickClaim
 
 
 def claim(*, session: Session, team_id: str, key: str, now: datetime, since: datetime) -> bool:
-    """Take on `key`; False when it was taken on at `since` or later (by this or another
-    process, also one that is still running: the unique key makes the second insert wait)."""
+    """Take on `key`; False when it was taken on after `since` (by this or another process,
+    also one that is still running: the unique key makes the second insert wait for it)."""
     session.execute(
         delete(ClickClaim).where(
             col(ClickClaim.team_id) == team_id,
             col(ClickClaim.key) == key,
-            col(ClickClaim.claimed_at) < since,
+            col(ClickClaim.claimed_at) <= since,
         )
     )
     dialect = session.get_bind().dialect.name
