@@ -380,6 +380,7 @@ def sign_agreement(
     """Sign `version` for `user_id`, one of the two partners; signing twice is a no-op."""
     try:
         with db.session() as session:
+            pair_store.lock_pair(session=session, team_id=team_id, pair_id=pair_id)
             pair = _pair(session, team_id, pair_id)
             if not pair.has_partner(user_id):
                 raise UserError(
@@ -455,6 +456,9 @@ def edit_agreement(
     """
     values = validate_clauses(program, submitted)
     with db.session() as session:
+        pair_store.lock_pair(
+            session=session, team_id=team_id, pair_id=pair_id
+        )  # a concurrent edit goes first
         pair = _pair(session, team_id, pair_id)
         check_can_edit(pair, user_id)
         state = _state(session, pair, program)
@@ -531,6 +535,7 @@ def reopen_agreement(
 ) -> EditOutcome:
     """A partner wants to change how they work: a new version to edit and sign again."""
     with db.session() as session:
+        pair_store.lock_pair(session=session, team_id=team_id, pair_id=pair_id)
         pair = _pair(session, team_id, pair_id)
         check_can_edit(pair, user_id)
         state = _state(session, pair, program)

@@ -321,3 +321,18 @@ MATCH_MENTEES_TAKEN = "the mentees who'd fit them are matched elsewhere: {parts}
 MATCH_HAVE_OTHER_MENTORS = "with other mentors ({count})"
 MATCH_PLACED_AS_MENTORS = "placed as mentors instead ({count})"
 MATCH_NEITHER_SIDE = "as a mentee, {as_mentee}; as a mentor, {as_mentor}"
+
+# One click, one effect (bot/once.py, storage/pairs.lock_pair).
+AGENDA_ALREADY_POSTED = (
+    "I posted the agenda in your pair's conversation a moment ago, so I haven't posted it again."
+)
+LOST_RACE = (
+    "That changed while I was on it (perhaps a second click, or your partner at the same "
+    "moment), so I left it as it is now. Have a look and try again if it still needs doing."
+)
+CALENDAR_ALREADY_SENT = (
+    "I sent you the calendar file for {what} a moment ago, in our direct messages; once is enough."
+)
+REPORT_ALREADY_SENT = (
+    "I sent you the CSV a moment ago, in our direct messages, so I haven't sent it again."
+)

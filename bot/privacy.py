@@ -7,8 +7,10 @@ what is about the asker, and never a partner's answers or diary entries.
 from __future__ import annotations
 
 import json
+import logging
+import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,10 +20,14 @@ from sqlmodel import Session
 from bot import messages
 from bot.curriculum import Curriculum
 from bot.errors import UserError
+from storage import claims as claim_store
 from storage import lifecycle as lifecycle_store
+from storage import locations as location_store
 from storage import privacy as store
 from storage.db import Database
 from storage.models import Pair, PairStatus
+
+log = logging.getLogger(__name__)
 
 EXPORT_FORMAT = "mentorbot-export/1"
 EXPORT_FILENAME = "mentorbot-my-data.json"
@@ -264,18 +270,43 @@ class ForgetOutcome:
         )
 
 
+def is_forgotten(user_id: str) -> bool:
+    """Whether `user_id` is the pseudonym of someone who was forgotten: nobody to send to."""
+    return user_id.startswith(PSEUDONYM_PREFIX)
+
+
 def new_pseudonym() -> str:
     """Drawn at random, not derived from the user id, so nobody can work back to the person."""
     return PSEUDONYM_PREFIX + secrets.token_hex(6)
 
 
 def forget_person(
-    db: Database, *, team_id: str, user_id: str, now: datetime, pseudonym: str | None = None
+    db: Database,
+    *,
+    team_id: str,
+    user_id: str,
+    now: datetime,
+    pseudonym: str | None = None,
+    emails: Sequence[str] = (),
 ) -> ForgetOutcome:
     """Delete the person's answers and diary entries, end their open pairs, and put a
-    pseudonym in place of their user id everywhere else. Running it again changes nothing."""
+    pseudonym in place of their user id (and of `emails`, their addresses, wherever one was
+    typed) everywhere else; then leave nothing deleted in the database files. Running it
+    again changes nothing."""
     user_id = _check_person(user_id)
     alias = pseudonym or new_pseudonym()
+    outcome = _forget(db, team_id, user_id, alias, [e for e in emails if e and "@" in e])
+    if not db.erase_deleted():
+        # (No user id in the line: it is the one thing this must not leave behind.)
+        log.warning(
+            "Forget-me in %s: readers held the WAL; it empties at its next checkpoint", team_id
+        )
+    return outcome
+
+
+def _forget(
+    db: Database, team_id: str, user_id: str, alias: str, emails: Sequence[str]
+) -> ForgetOutcome:
     with db.session() as session:
         answers = store.delete_answers_by(session=session, team_id=team_id, user_id=user_id)
         diaries = store.delete_diary_entries_by(session=session, team_id=team_id, user_id=user_id)
@@ -307,8 +338,14 @@ def forget_person(
         touched += store.anonymise_person_columns(
             session=session, team_id=team_id, user_id=user_id, alias=alias
         )
-        touched += _forget_in_imports(session, team_id, user_id, alias)
+        touched += _forget_in_imports(session, team_id, user_id, alias, emails)
         touched += store.delete_dm_channels_of(session=session, team_id=team_id, user_id=user_id)
+        # The install they made (several workspaces), the modals opened and clicks claimed.
+        touched += store.anonymise_installer(
+            session=session, team_id=team_id, user_id=user_id, alias=alias
+        )
+        location_store.forget_views_of(session=session, team_id=team_id, user_id=user_id)
+        claim_store.forget_claims_naming(session=session, team_id=team_id, user_id=user_id)
         return ForgetOutcome(
             pseudonym=alias,
             answers_deleted=answers,
@@ -349,33 +386,42 @@ def _clear_success_clauses(session: Session, pairs: Iterable[Pair], user_id: str
                 session.add(row)
 
 
-def _scrub(value: Any, user_id: str, alias: str) -> Any:
+def _scrub(value: Any, names: re.Pattern[str], alias: str) -> Any:
     if isinstance(value, str):
-        return value.replace(user_id, alias)
+        return names.sub(alias, value)
     if isinstance(value, dict):
-        return {k: _scrub(v, user_id, alias) for k, v in value.items()}
+        return {k: _scrub(v, names, alias) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(v, user_id, alias) for v in value]
+        return [_scrub(v, names, alias) for v in value]
     return value
 
 
-def _forget_in_imports(session: Session, team_id: str, user_id: str, alias: str) -> int:
-    """CSV import previews name the people they paired: the id, and the email typed for it."""
+def _forget_in_imports(
+    session: Session, team_id: str, user_id: str, alias: str, emails: Sequence[str]
+) -> int:
+    """CSV import previews name the people they paired: the id, and the email typed for it
+    (also in a row that never resolved to them, e.g. an address Slack didn't know then)."""
+    names = re.compile(
+        "|".join([re.escape(user_id), *(re.escape(e.strip()) for e in emails)]), re.IGNORECASE
+    )
     touched = 0
     for batch in store.import_batches_of_team(session=session, team_id=team_id):
-        before = (batch.created_by, batch.confirmed_by, batch.rows, batch.results)
+        before = (batch.created_by, batch.confirmed_by, batch.rows, batch.results, batch.source)
         rows = []
         for row in batch.rows:
             row = dict(row)
             for role in ("mentor", "mentee"):
                 if row.get(f"{role}_id") == user_id:
                     row[role] = alias  # what the admin typed: their id or their email
-            rows.append(_scrub(row, user_id, alias))
+            rows.append(_scrub(row, names, alias))
         batch.rows = rows
-        batch.results = _scrub(dict(batch.results), user_id, alias)
-        batch.created_by = _scrub(batch.created_by, user_id, alias)
-        batch.confirmed_by = _scrub(batch.confirmed_by, user_id, alias)
-        if (batch.created_by, batch.confirmed_by, batch.rows, batch.results) != before:
+        batch.results = _scrub(dict(batch.results), names, alias)
+        batch.created_by = _scrub(batch.created_by, names, alias)
+        batch.confirmed_by = _scrub(batch.confirmed_by, names, alias)
+        batch.source = _scrub(batch.source, names, alias)
+        if (batch.created_by, batch.confirmed_by, batch.rows, batch.results, batch.source) != (
+            before
+        ):
             session.add(batch)
             touched += 1
     return touched

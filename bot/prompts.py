@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot import messages
 from bot.curriculum import Curriculum, Question, QuestionSet
 from bot.errors import FieldErrors, UserError
+from bot.privacy import is_forgotten
 from bot.settings import Cadence, ProgramSettings
 from storage import answers as answer_store
 from storage import deliveries as delivery_store
@@ -287,6 +288,7 @@ def save_prompt_answers(
 ) -> SavedAnswers:
     """Store the addressee's answers to a question-set prompt."""
     with db.session() as session:
+        pair_store.lock_pair(session=session, team_id=team_id, delivery_id=delivery_id)
         content = _question_prompt(session, curriculum, team_id, delivery_id, user_id, now)
         question_set = content.question_set
         assert question_set is not None
@@ -355,6 +357,7 @@ def record_attendance(
 ) -> PromptContent:
     """A partner says whether the session happened: held wins over missed, once anyone says so."""
     with db.session() as session:
+        pair_store.lock_pair(session=session, team_id=team_id, delivery_id=delivery_id)
         delivery, pair, meeting = _addressed_delivery(session, team_id, delivery_id, user_id)
         if delivery.kind not in (Kind.AFTER_SESSION, Kind.DIARY_REMINDER):
             raise UserError(messages.BUTTON_NOT_VALID)
@@ -449,6 +452,8 @@ def save_diary_entry(
     question_sets = diary_question_sets(curriculum)
     answers = read_answers(question_sets, values)
     with db.session() as session:
+        # Submitted twice at once: the second waits, then finds the first's entry to update.
+        pair_store.lock_pair(session=session, team_id=team_id, session_id=session_id)
         pair, meeting = _diary_session(session, team_id, session_id, user_id)
         before = answer_store.diary_of(
             session=session, team_id=team_id, session_id=session_id, author_id=user_id
@@ -466,7 +471,9 @@ def save_diary_entry(
             now=now,
         )
         form = DiaryForm(pair, meeting, user_id, question_sets, entry)
-        return SavedDiary(form, newly_shared=shared and not was_shared)
+        # A partner who asked to be forgotten is a pseudonym now: there is nobody to send to.
+        reachable = not is_forgotten(pair.partner_of(user_id))
+        return SavedDiary(form, newly_shared=shared and not was_shared and reachable)
 
 
 def attendance_after_diary(db: Database, form: DiaryForm, *, now: datetime) -> PromptContent | None:

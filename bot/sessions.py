@@ -212,6 +212,7 @@ def schedule_session(
 ) -> SessionView:
     """Start a series (or a one-off) with its first session, and plan its prompts."""
     with db.session() as session:
+        pair_store.lock_pair(session=session, team_id=team_id, pair_id=pair_id)
         pair = _active_pair_of(session, team_id, pair_id, user_id)
         series = store.add_series(
             session=session,
@@ -329,6 +330,7 @@ def reschedule_session(
 ) -> SessionView:
     """Move one session (also one that didn't happen): its prompts are planned afresh."""
     with db.session() as session:
+        pair_store.lock_pair(session=session, team_id=team_id, session_id=session_id)
         meeting, pair = _session_for_change(
             session, team_id, session_id, user_id, allow_missed=True
         )
@@ -358,6 +360,7 @@ def skip_session(
 ) -> tuple[SessionView, MentoringSession | None]:
     """Skip one session (its prompts are withdrawn); a series goes on with its next one."""
     with db.session() as session:
+        pair_store.lock_pair(session=session, team_id=team_id, session_id=session_id)
         meeting, pair = _session_for_change(session, team_id, session_id, user_id)
         assert meeting.id is not None
         store.set_status(session=session, meeting=meeting, status=SessionStatus.SKIPPED, by=user_id)
@@ -378,6 +381,7 @@ def cancel_session(
 ) -> SessionView:
     """Cancel this session and the rest of its series; every pending prompt is withdrawn."""
     with db.session() as session:
+        pair_store.lock_pair(session=session, team_id=team_id, session_id=session_id)
         meeting, pair = _session_for_change(session, team_id, session_id, user_id)
         series = store.get_series(session=session, team_id=team_id, series_id=meeting.series_id)
         upcoming = store.scheduled_in_series(

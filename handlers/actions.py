@@ -20,11 +20,12 @@ from bot import actions, messages
 from bot.actions import LIST_ITEM_PREFIX, OWNER, REMINDER_BLOCK
 from bot.deps import Deps
 from bot.errors import FieldErrors, UserError
+from bot.locations import Surface
+from handlers.locations import clicked_location
 from handlers.payloads import (
     clicked_block,
     first_action_value,
     int_or_none,
-    message_location,
     private_metadata,
     view_values,
 )
@@ -128,9 +129,18 @@ def done_clicked(
         )
         return
     if block == REMINDER_BLOCK:
-        channel, ts = message_location(body)
-        if channel and ts:
-            client.chat_update(channel=channel, ts=ts, **build_done_message(outcome.item))
+        clicked = clicked_location(
+            deps,
+            body,
+            team_id=context.team_id,
+            user_id=context.user_id,
+            surface=Surface.ACTION_REMINDER,
+            subject_id=item_id,
+        )
+        if clicked is not None and clicked.channel and clicked.ts:
+            client.chat_update(
+                channel=clicked.channel, ts=clicked.ts, **build_done_message(outcome.item)
+            )
             return
     # A Mark done elsewhere (e.g. in an agenda): that message stays; the clicker hears it.
     respond(**build_done_message(outcome.item), response_type="ephemeral", replace_original=False)

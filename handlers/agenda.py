@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from blocks.agenda import build_agenda_message
 from blocks.help import build_reply
 from blocks.text import local_time
-from bot import agenda, messages, pairing
+from bot import agenda, messages, once, pairing
 from bot.agreement import agreement_clauses
 from bot.deps import Deps
 from bot.errors import UserError
@@ -69,16 +69,18 @@ def post_clicked(
     pair = pairing.partners_pair(
         deps.db, team_id=context.team_id, pair_id=ids[0], user_id=context.user_id
     )
-    shared = _assemble(deps, pair, viewer=None, now=deps.clock())
-    client.chat_postMessage(
-        channel=pair.channel_id, **build_agenda_message(shared, with_actions=False)
-    )
+    assert pair.id is not None
+    now = deps.clock()
+    key = once.agenda_post_key(pair.id)
+    with once.claimed(deps.db, team_id=context.team_id, key=key, now=now) as first:
+        if first:  # a double click posts it once
+            shared = _assemble(deps, pair, viewer=None, now=now)
+            client.chat_postMessage(
+                channel=pair.channel_id, **build_agenda_message(shared, with_actions=False)
+            )
+    note = messages.AGENDA_POSTED_NOTE if first else messages.AGENDA_ALREADY_POSTED
     if respond is not None:
-        respond(
-            **build_reply(messages.AGENDA_POSTED_NOTE),
-            response_type="ephemeral",
-            replace_original=False,
-        )
+        respond(**build_reply(note), response_type="ephemeral", replace_original=False)
 
 
 def compose_agenda_share(deps: Deps, delivery: Delivery) -> dict | None:

@@ -18,10 +18,11 @@ from bot import agreement, messages
 from bot.agreement import AgreementState
 from bot.deps import Deps
 from bot.errors import FieldErrors, UserError
+from bot.locations import Location, Surface
+from handlers.locations import clicked_location
 from handlers.payloads import (
     first_action_value,
     int_or_none,
-    message_location,
     private_metadata,
     split_ids,
     text_values,
@@ -47,8 +48,15 @@ def sign_clicked(
         program=deps.settings.program,
         now=deps.clock(),
     )
-    channel, ts = message_location(body)
-    refresh_agreement_messages(client, outcome.state, clicked=(channel, ts))
+    clicked = clicked_location(
+        deps,
+        body,
+        team_id=context.team_id,
+        user_id=context.user_id,
+        surface=Surface.AGREEMENT,
+        subject_id=pair_id,
+    )
+    refresh_agreement_messages(client, outcome.state, clicked=clicked)
     if not outcome.newly_signed and respond is not None:
         respond(
             **build_reply(messages.ALREADY_SIGNED.format(version=outcome.state.version)),
@@ -58,15 +66,12 @@ def sign_clicked(
 
 
 def refresh_agreement_messages(
-    client: WebClient,
-    state: AgreementState,
-    *,
-    clicked: tuple[str | None, str | None] = (None, None),
+    client: WebClient, state: AgreementState, *, clicked: Location | None = None
 ) -> None:
-    """Update the clicked message and the pair's tracked agreement message in place."""
+    """Update the clicked message (one the bot recorded) and the pair's agreement message."""
     pair = state.pair
     payload = build_agreement_message(state)
-    targets = {clicked} if all(clicked) else set()
+    targets = {(clicked.channel, clicked.ts)} if clicked and clicked.channel else set()
     if pair.agreement_message_ts:
         targets.add((pair.channel_id, pair.agreement_message_ts))
     for channel, ts in targets:

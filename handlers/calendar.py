@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from blocks.help import build_reply
 from blocks.sessions import cadence_label
-from bot import calendar, messages
+from bot import calendar, messages, once
 from bot.deps import Deps
 from bot.errors import UserError
 from handlers.payloads import first_action_value, int_or_none
@@ -44,18 +44,22 @@ def calendar_clicked(
         now=deps.clock(),
     )
     what = "this session" if series.cadence is None else "the series"
-    client.files_upload_v2(
-        channel=open_dm(client, context.user_id),
-        content=invite.content,
-        filename=invite.filename,
-        title=invite.title,
-        initial_comment=messages.CALENDAR_FILE_COMMENT.format(
-            what=cadence_label(series.cadence), partner=pair.partner_of(context.user_id)
-        ),
-    )
+    key = once.calendar_key(session_id, context.user_id)
+    with once.claimed(deps.db, team_id=context.team_id, key=key, now=deps.clock()) as first:
+        if first:  # a double click sends one file
+            client.files_upload_v2(
+                channel=open_dm(client, context.user_id),
+                content=invite.content,
+                filename=invite.filename,
+                title=invite.title,
+                initial_comment=messages.CALENDAR_FILE_COMMENT.format(
+                    what=cadence_label(series.cadence), partner=pair.partner_of(context.user_id)
+                ),
+            )
+    sent = messages.CALENDAR_SENT if first else messages.CALENDAR_ALREADY_SENT
     if respond is not None and body.get("response_url"):
         respond(
-            **build_reply(messages.CALENDAR_SENT.format(what=what)),
+            **build_reply(sent.format(what=what)),
             response_type="ephemeral",
             replace_original=False,
         )

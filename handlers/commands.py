@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from blocks.help import build_help
 from bot.commands import SUBCOMMANDS, split_command
 from bot.deps import Deps
+from handlers.payloads import clean_text
 from handlers.request import CommandRequest
 
 
@@ -24,7 +25,8 @@ def mentor_command(
     subcommands: Mapping[str, Callable[[CommandRequest], None]],
 ) -> None:
     ack()
-    name, rest = split_command(str(body.get("text") or ""))
+    text = body.get("text")
+    name, rest = split_command(clean_text(text) if isinstance(text, str) else "")
     request = CommandRequest(
         deps=deps,
         client=client,

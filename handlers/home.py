@@ -12,8 +12,10 @@ from blocks.home import build_home_agreement_modal, build_home_unavailable, buil
 from bot import actions, agreement, home, messages
 from bot.deps import Deps
 from bot.errors import UserError
+from bot.locations import Surface
 from handlers.actions import zone_of
 from handlers.agreement import refresh_agreement_messages
+from handlers.locations import clicked_location, remember_opened
 from handlers.payloads import first_action_value, int_or_none, split_ids
 from handlers.slack_api import user_profile
 
@@ -55,8 +57,15 @@ def publish_home(client: WebClient, deps: Deps, *, team_id: str, user_id: str) -
         log.warning(
             "Couldn't publish the Home tab for %s: %s", user_id, error.response.get("error")
         )
-        if view != build_home_unavailable():
+        if view == build_home_unavailable():
+            return
+        try:
             client.views_publish(user_id=user_id, view=build_home_unavailable())
+        except SlackApiError as again:
+            # Nothing more to try: the tab keeps what it showed; the next visit publishes anew.
+            log.warning(
+                "Couldn't publish the Home notice for %s: %s", user_id, again.response.get("error")
+            )
 
 
 def home_opened(event: dict, client: WebClient, context: Any, *, deps: Deps) -> None:
@@ -80,16 +89,18 @@ def agreement_clicked(ack: Any, body: dict, client: WebClient, context: Any, *, 
         user_id=context.user_id,
         program=deps.settings.program,
     )
-    client.views_open(
+    opened = client.views_open(
         trigger_id=body.get("trigger_id"),
         view=build_home_agreement_modal(state, viewer=context.user_id),
     )
-
-
-def _view_id(body: dict) -> str | None:
-    view = body.get("view")
-    view_id = view.get("id") if isinstance(view, dict) else None
-    return view_id if isinstance(view_id, str) and view_id else None
+    remember_opened(
+        deps,
+        opened,
+        team_id=context.team_id,
+        user_id=context.user_id,
+        surface=Surface.HOME_AGREEMENT,
+        subject_id=pair_id,
+    )
 
 
 def _update_modal(client: WebClient, view_id: str, view: dict) -> None:
@@ -106,7 +117,16 @@ def sign_clicked(ack: Any, body: dict, client: WebClient, context: Any, *, deps:
     if ids is None:
         raise UserError(messages.BUTTON_NOT_VALID)
     pair_id, version = ids
-    view_id = _view_id(body)
+    # Only the agreement modal the bot opened for this person and pair is updated in place.
+    clicked = clicked_location(
+        deps,
+        body,
+        team_id=context.team_id,
+        user_id=context.user_id,
+        surface=Surface.HOME_AGREEMENT,
+        subject_id=pair_id,
+    )
+    view_id = clicked.view_id if clicked is not None else None
     try:
         outcome = agreement.sign_agreement(
             deps.db,

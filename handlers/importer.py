@@ -26,9 +26,11 @@ from bot.deps import Deps
 from bot.errors import FieldErrors, UserError
 from bot.ids import IMPORT_FILE_BLOCK, IMPORT_PASTE_BLOCK
 from bot.importer import ALREADY_PAIRED, PAIRED, RowCheck
+from bot.locations import Surface
 from bot.settings import Settings
+from handlers.locations import clicked_location, remember_opened
 from handlers.pairs import establish_pair
-from handlers.payloads import first_action_value, int_or_none, text_values
+from handlers.payloads import clean_text, first_action_value, int_or_none, text_values
 from handlers.request import CommandRequest
 from handlers.slack_api import MISSING_USER_ERRORS, user_profile
 
@@ -61,8 +63,15 @@ class SlackDirectory:
 
 def import_command(request: CommandRequest) -> None:
     importer.check_admin(request.deps.settings, request.user_id)
-    request.client.views_open(
+    opened = request.client.views_open(
         trigger_id=request.trigger_id, view=build_import_modal(request.deps.settings.program)
+    )
+    remember_opened(
+        request.deps,
+        opened,
+        team_id=request.team_id,
+        user_id=request.user_id,
+        surface=Surface.IMPORT,
     )
 
 
@@ -70,9 +79,19 @@ def _dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _view_id(view: Any) -> str | None:
-    found = _dict(view).get("id")
-    return found if isinstance(found, str) and found else None
+def _view_id(deps: Deps, view: Any, context: Any) -> str | None:
+    """The import modal's id, if it is one the bot opened for this admin (None: not a modal)."""
+    if not isinstance(view, dict):
+        return None
+    clicked = clicked_location(
+        deps,
+        {"view": view},
+        team_id=context.team_id,
+        user_id=context.user_id,
+        surface=Surface.IMPORT,
+        subject_id=None,
+    )
+    return clicked.view_id if clicked is not None else None
 
 
 def _chosen_files(view: Any) -> list[dict]:
@@ -147,13 +166,14 @@ def import_submitted(ack: Any, view: dict, client: WebClient, context: Any, *, d
         return
     # Checking rows calls Slack for each person: answer within Slack's 3 s first.
     ack(response_action="update", view=as_import_modal(build_import_checking()))
-    where = {"user_id": context.user_id, "view_id": _view_id(view)}
+    where = {"user_id": context.user_id, "view_id": _view_id(deps, view, context)}
     try:
         source = "pasted"
         if rows is None:
             (file,) = files
-            source = str(file.get("name") or file.get("title") or "uploaded file")
-            text = importer.decode_csv(download_file(client, file, deps.settings))
+            name = file.get("name") or file.get("title")
+            source = (clean_text(name) if isinstance(name, str) else "") or "uploaded file"
+            text = clean_text(importer.decode_csv(download_file(client, file, deps.settings)))
             rows = importer.parse_csv(text, deps.settings.program)
         preview = importer.preview_import(
             deps.db,
@@ -221,6 +241,8 @@ def _present(
             return
     if respond is not None:
         respond(**message, replace_original=True)
+        return
+    client.chat_postMessage(channel=user_id, **message)  # no modal of theirs to show it in
 
 
 def import_confirm_clicked(
@@ -240,7 +262,7 @@ def import_confirm_clicked(
     )
     where = {
         "user_id": context.user_id,
-        "view_id": _view_id(body.get("view")),
+        "view_id": _view_id(deps, body.get("view"), context),
         "respond": respond,
     }
     _present(client, build_import_running(len(preview.pairable)), **where)

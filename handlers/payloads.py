@@ -1,9 +1,61 @@
-"""Turns Slack payloads into plain values, tolerating missing keys and wrong types."""
+"""Turns Slack payloads into plain values, tolerating missing keys and wrong types.
+
+All text that enters from Slack (slash command text, modal values, button values, metadata)
+passes through `clean_text` here, once: no NUL (PostgreSQL can't store it), no lone
+surrogate (UTF-8 can't encode it), and text with nothing visible in it is empty.
+"""
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
+
+# Characters that show nothing on their own: controls, format characters (zero-width space,
+# joiners, direction marks, BOM, tags), separators, combining marks without a base, and the
+# blank "letters" Hangul fillers and the empty braille pattern.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# What may be trimmed around text: whitespace and these; never a variation selector or a tag
+# character, which end emoji sequences (❤️, a subdivision flag).
+_TRIMMABLE = _BLANK_LETTERS | frozenset(
+    "\u00ad\u034f\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+)
+
+
+def _visible(char: str) -> bool:
+    return unicodedata.category(char) not in _INVISIBLE_CATEGORIES and char not in _BLANK_LETTERS
+
+
+def _trimmable(char: str) -> bool:
+    return char.isspace() or char in _TRIMMABLE
+
+
+def clean_text(text: str) -> str:
+    """`text` as typed, minus what no database or person can use: NUL and lone surrogates go,
+    whitespace and invisible characters around it are trimmed, and text with nothing visible
+    in it is empty."""
+    kept = "".join(c for c in text if c != "\x00" and not "\ud800" <= c <= "\udfff")
+    if not any(_visible(c) for c in kept):
+        return ""
+    start, end = 0, len(kept)
+    while _trimmable(kept[start]):
+        start += 1
+    while _trimmable(kept[end - 1]):
+        end -= 1
+    return kept[start:end]
+
+
+def clean(value: Any) -> Any:
+    """`value` with `clean_text` applied to every string in it (lists and objects too)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    return value
 
 
 def _dict(value: Any) -> dict:
@@ -11,8 +63,13 @@ def _dict(value: Any) -> dict:
 
 
 def element_value(state: Any) -> Any:
-    """The value a person entered in one input, by element type (None when empty)."""
-    state = _dict(state)
+    """The value a person entered in one input, by element type, cleaned; None when empty (as
+    Slack sends an input left empty, also when nothing visible was typed)."""
+    value = clean(_entered(_dict(state)))
+    return None if value == "" else value
+
+
+def _entered(state: dict) -> Any:
     kind = state.get("type")
     if kind in ("static_select", "radio_buttons", "external_select"):
         return _dict(state.get("selected_option")).get("value")
@@ -51,9 +108,9 @@ def text_values(view: Any) -> dict[str, str | None]:
 def private_metadata(view: Any) -> dict[str, Any]:
     try:
         data = json.loads(_dict(view).get("private_metadata") or "{}")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return {}
-    return data if isinstance(data, dict) else {}
+    return clean(data) if isinstance(data, dict) else {}
 
 
 def int_or_none(value: Any) -> int | None:
@@ -83,16 +140,9 @@ def first_action_value(body: dict) -> Any:
     if isinstance(actions, list) and actions and isinstance(actions[0], dict):
         action = actions[0]
         if "value" in action:
-            return action.get("value")
-        return _dict(action.get("selected_option")).get("value")
+            return clean(action.get("value"))
+        return clean(_dict(action.get("selected_option")).get("value"))
     return None
-
-
-def message_location(body: dict) -> tuple[str | None, str | None]:
-    """(channel, ts) of the message whose button was clicked."""
-    container = _dict(body.get("container"))
-    channel = container.get("channel_id") or _dict(body.get("channel")).get("id")
-    return channel, container.get("message_ts")
 
 
 def clicked_on_home(body: dict) -> bool:

@@ -15,6 +15,7 @@ from bot.deps import Deps
 from bot.errors import UserError
 from handlers.calendar import open_dm
 from handlers.request import CommandRequest
+from handlers.slack_api import user_profile
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +56,27 @@ def forget_command(request: CommandRequest) -> None:
     )
 
 
+def _emails_of(client: WebClient, user_id: str) -> list[str]:
+    """The person's email as Slack has it (an admin may have typed it in a CSV import)."""
+    try:
+        profile = user_profile(client, user_id) or {}
+    except SlackApiError as error:
+        log.warning("Couldn't read the email of someone to forget: %s", error.response.get("error"))
+        return []
+    inner = profile.get("profile")
+    email = inner.get("email") if isinstance(inner, dict) else None
+    return [email] if isinstance(email, str) and "@" in email else []
+
+
 def forget_submitted(ack: Any, view: dict, client: WebClient, context: Any, *, deps: Deps) -> None:
     ack()
     # Always the person who pressed the button: nothing in the view can name someone else.
     outcome = privacy.forget_person(
-        deps.db, team_id=context.team_id, user_id=context.user_id, now=deps.clock()
+        deps.db,
+        team_id=context.team_id,
+        user_id=context.user_id,
+        now=deps.clock(),
+        emails=_emails_of(client, context.user_id),
     )
     for pair in outcome.ended_pairs:
         try:

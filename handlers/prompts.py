@@ -22,14 +22,15 @@ from bot import actions, agreement, messages, prompts
 from bot.deps import Deps
 from bot.errors import FieldErrors, UserError
 from bot.ids import DIARY_OPTIONS_BLOCK, OPEN_QUESTIONS_TO_AGENDA, SHARE_WITH_PARTNER
+from bot.locations import Surface
 from handlers.actions import post_action_note
 from handlers.agreement import announce_agreement_change
 from handlers.home import publish_home
+from handlers.locations import clicked_location
 from handlers.payloads import (
     clicked_on_home,
     first_action_value,
     int_or_none,
-    message_location,
     private_metadata,
     view_values,
 )
@@ -147,7 +148,14 @@ def _attendance(
         program=deps.settings.program,
         now=deps.clock(),
     )
-    channel, ts = message_location(body)
+    clicked = clicked_location(
+        deps,
+        body,
+        team_id=context.team_id,
+        user_id=context.user_id,
+        surface=Surface.PROMPT,
+        subject_id=content.delivery.id,
+    )
     if happened:
         assert content.session.id is not None
         form = prompts.diary_form(
@@ -157,28 +165,17 @@ def _attendance(
             session_id=content.session.id,
             user_id=context.user_id,
         )
-        client.views_open(
-            trigger_id=body.get("trigger_id"),
-            view=_diary_modal(client, form, channel, ts),
-        )
-    if channel and ts:
-        _update(client, channel, ts, build_after_session_prompt(content))
+        client.views_open(trigger_id=body.get("trigger_id"), view=_diary_modal(client, form))
+    if clicked is not None and clicked.channel and clicked.ts:
+        _update(client, clicked.channel, clicked.ts, build_after_session_prompt(content))
 
 
-def _diary_modal(
-    client: WebClient, form: prompts.DiaryForm, channel: str | None, ts: str | None
-) -> dict:
+def _diary_modal(client: WebClient, form: prompts.DiaryForm) -> dict:
     """The diary modal with the partner's name and both zones, for its action-item part."""
     partner = form.pair.partner_of(form.author_id)
     profile = user_profile(client, partner)
     zones = {form.author_id: timezone_of(client, form.author_id), partner: zone_of(profile)}
-    modal = build_diary_modal(form, partner_name=display_name(profile), zones=zones)
-    return _with_origin(modal, channel, ts)
-
-
-def _with_origin(modal: dict, channel: str | None, ts: str | None) -> dict:
-    """Remember the message the modal came from, to update it after the diary is saved."""
-    return _with_metadata(modal, channel=channel, ts=ts) if channel and ts else modal
+    return build_diary_modal(form, partner_name=display_name(profile), zones=zones)
 
 
 def _with_metadata(modal: dict, **extra: Any) -> dict:
@@ -207,10 +204,7 @@ def diary_clicked(ack: Any, body: dict, client: WebClient, context: Any, *, deps
         session_id=_id_from_click(body),
         user_id=context.user_id,
     )
-    channel, ts = message_location(body)
-    client.views_open(
-        trigger_id=body.get("trigger_id"), view=_diary_modal(client, form, channel, ts)
-    )
+    client.views_open(trigger_id=body.get("trigger_id"), view=_diary_modal(client, form))
 
 
 def diary_submitted(ack: Any, view: dict, client: WebClient, context: Any, *, deps: Deps) -> None:
@@ -247,14 +241,21 @@ def diary_submitted(ack: Any, view: dict, client: WebClient, context: Any, *, de
     if item is not None:
         post_action_note(client, form.pair, item, context.user_id)
     if saved.newly_shared:
-        client.chat_postMessage(
-            channel=form.pair.partner_of(context.user_id), **build_shared_diary(form)
+        partner = form.pair.partner_of(context.user_id)
+        try:
+            client.chat_postMessage(channel=partner, **build_shared_diary(form))
+        except SlackApiError as error:
+            # The entry is saved and marked shared either way; only the copy didn't arrive.
+            log.warning(
+                "Couldn't send a shared diary to %s: %s", partner, error.response.get("error")
+            )
+    # The "did it happen?" message the bot sent them, as recorded (never one the modal names).
+    content = prompts.attendance_after_diary(deps.db, form, now=deps.clock())
+    if content is not None and content.delivery.channel_id and content.delivery.message_ts:
+        delivery = content.delivery
+        _update(
+            client, delivery.channel_id, delivery.message_ts, build_after_session_prompt(content)
         )
-    channel, ts = meta.get("channel"), meta.get("ts")
-    if isinstance(channel, str) and isinstance(ts, str):
-        content = prompts.attendance_after_diary(deps.db, form, now=deps.clock())
-        if content is not None:
-            _update(client, channel, ts, build_after_session_prompt(content))
 
 
 def _action_from_diary(

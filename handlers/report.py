@@ -7,9 +7,10 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
+from blocks.help import build_reply
 from blocks.report import build_admin_digest, build_export_sent, build_nudge, build_report_message
 from blocks.sessions import build_schedule_modal
-from bot import messages, report, sessions, stalling
+from bot import messages, once, report, sessions, stalling
 from bot.deps import Deps
 from bot.errors import UserError
 from handlers.payloads import first_action_value, int_or_none
@@ -50,16 +51,25 @@ def export_clicked(
         now=deps.clock(),
     )
     filename = report.csv_filename(built)
-    names = names_of(client, report.people_listed(built), limit=CSV_NAME_LOOKUPS)
+    key = once.report_export_key(context.user_id)
     try:
-        opened = client.conversations_open(users=context.user_id)
-        client.files_upload_v2(
-            channel=opened["channel"]["id"],
-            content=report.report_csv(built, names),
-            filename=filename,
-            title="Mentorbot program health",
-            initial_comment="Program health, as you asked: counts and names only.",
-        )
+        with once.claimed(deps.db, team_id=context.team_id, key=key, now=deps.clock()) as first:
+            if not first:  # a double click sends one file
+                respond(
+                    **build_reply(messages.REPORT_ALREADY_SENT),
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+                return
+            names = names_of(client, report.people_listed(built), limit=CSV_NAME_LOOKUPS)
+            opened = client.conversations_open(users=context.user_id)
+            client.files_upload_v2(
+                channel=opened["channel"]["id"],
+                content=report.report_csv(built, names),
+                filename=filename,
+                title="Mentorbot program health",
+                initial_comment="Program health, as you asked: counts and names only.",
+            )
     except SlackApiError as error:
         raise UserError(
             messages.REPORT_EXPORT_FAILED.format(error=error.response.get("error"))

@@ -18,11 +18,12 @@ from blocks.sessions import (
 from bot import messages, pairing, sessions
 from bot.deps import Deps
 from bot.errors import FieldErrors, UserError
+from bot.locations import Surface
 from bot.sessions import ONCE, RECURRENCE, WHEN, SessionView
+from handlers.locations import clicked_location
 from handlers.payloads import (
     first_action_value,
     int_or_none,
-    message_location,
     private_metadata,
     view_values,
 )
@@ -199,7 +200,7 @@ def skip_clicked(ack: Any, body: dict, client: WebClient, context: Any, *, deps:
         program=deps.settings.program,
         now=deps.clock(),
     )
-    _update_clicked(client, body, view)
+    _update_clicked(client, deps, body, context, view)
 
 
 def cancel_clicked(ack: Any, body: dict, client: WebClient, context: Any, *, deps: Deps) -> None:
@@ -214,12 +215,23 @@ def cancel_clicked(ack: Any, body: dict, client: WebClient, context: Any, *, dep
         user_id=context.user_id,
         now=deps.clock(),
     )
-    _update_clicked(client, body, view)
+    _update_clicked(client, deps, body, context, view)
 
 
-def _update_clicked(client: WebClient, body: dict, view: SessionView) -> None:
-    channel, ts = message_location(body)
-    if channel and ts:
-        client.chat_update(channel=channel, ts=ts, **build_session_message(view))
+def _update_clicked(
+    client: WebClient, deps: Deps, body: dict, context: Any, view: SessionView
+) -> None:
+    """Show the change on the clicked message (one the bot recorded) and the session's own."""
+    clicked = clicked_location(
+        deps,
+        body,
+        team_id=context.team_id,
+        user_id=context.user_id,
+        surface=Surface.SESSION,
+        subject_id=view.session.id,
+    )
+    ts = clicked.ts if clicked is not None else None
+    if clicked is not None and clicked.channel and ts:
+        client.chat_update(channel=clicked.channel, ts=ts, **build_session_message(view))
     if view.session.message_ts and view.session.message_ts != ts:
         refresh_session_message(client, view)

@@ -9,6 +9,7 @@ the answer back.
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import queue
 import re
@@ -18,10 +19,12 @@ from concurrent.futures import Executor, Future
 from typing import Any
 
 from slack_bolt import Ack, App
+from sqlalchemy.exc import SQLAlchemyError
 
 import handlers
+from bot import once
 from bot.deps import Deps
-from handlers.errors import handle_error
+from handlers.errors import asker, handle_error
 from runtime.request_guard import claim_event
 
 log = logging.getLogger(__name__)
@@ -168,12 +171,41 @@ class AckRelay:
         return answer
 
 
+def submission_key(body: Any, context: Any) -> tuple[str, str] | None:
+    """(team, claim key) of a modal's submission: its person and view id (None: it has none)."""
+    view = body.get("view") if isinstance(body, dict) else None
+    view_id = view.get("id") if isinstance(view, dict) else None
+    user_id, team_id = asker(body), getattr(context, "team_id", None)
+    if not (isinstance(view_id, str) and view_id and user_id and isinstance(team_id, str)):
+        return None
+    return team_id, once.submission_key(user_id, view_id)
+
+
+def _answered_with_errors(ack: Any) -> bool:
+    """Whether the listener acked with field errors (the modal stays open to be fixed)."""
+    response = getattr(ack, "response", None)
+    try:
+        answer = json.loads(response.body) if response is not None and response.body else {}
+    except (TypeError, ValueError):
+        return False
+    return isinstance(answer, dict) and answer.get("response_action") == "errors"
+
+
+def _release(deps: Deps, claim: tuple[str, str]) -> None:
+    team_id, key = claim
+    try:
+        once.release(deps.db, team_id=team_id, key=key)
+    except SQLAlchemyError:
+        log.exception("Couldn't release the claim %s; that modal can't be submitted again", key)
+
+
 def bind(
     listener: Callable[..., Any],
     deps: Deps,
     executor: Executor,
     *,
     once_per_event: bool = False,
+    once_per_view: bool = False,
 ) -> Callable[..., Any]:
     """The listener with `deps` filled in, run on `executor`; its ack travels back at once.
 
@@ -185,22 +217,43 @@ def bind(
 
     Errors are answered here rather than by Bolt: Bolt resets an already-sent ack when a
     listener raises, and Slack would then see a failure. With `once_per_event`, the event's
-    id is claimed first and a retry runs nothing.
+    id is claimed first and a retry runs nothing. With `once_per_view`, a modal's submission
+    is claimed first (bot/once.py): a second submission of the same modal (a double click,
+    several at once, a replay) is acked and runs nothing; one answered with field errors, or
+    that failed, gives its claim back so the corrected form can be sent.
     """
     own = [
         name
         for name, p in inspect.signature(listener).parameters.items()
         if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
     ]
-    needed = sorted(set(own) | {"ack", "body", "client", "respond", "logger"})
+    needed = sorted(set(own) | {"ack", "body", "client", "respond", "logger", "context"})
     name = getattr(listener, "__name__", getattr(listener, "func", listener).__name__)
 
     def run(kwargs: dict[str, Any], relay: AckRelay | None) -> None:
+        claim = None
         try:
             if once_per_event and not claim_event(deps.db, kwargs["body"], now=deps.clock()):
                 return  # Slack's retry of an event already taken on
+            if once_per_view:
+                claim = submission_key(kwargs["body"], kwargs["context"])
+                if claim is not None and not once.claim_once(
+                    deps.db,
+                    team_id=claim[0],
+                    key=claim[1],
+                    now=deps.clock(),
+                    window=once.SUBMISSION_WINDOW,
+                ):
+                    log.info("%s: this modal was submitted already; nothing done again", name)
+                    claim = None
+                    kwargs["ack"]()
+                    return
             listener(**{name: kwargs[name] for name in own}, deps=deps)
+            if claim is not None and _answered_with_errors(kwargs["ack"]):
+                _release(deps, claim)
         except Exception as error:
+            if claim is not None:
+                _release(deps, claim)
             if kwargs["ack"].response is None:
                 # It raised before acknowledging (a modal validates first): ack now, so Slack
                 # doesn't show a timeout; the person hears about it from handle_error.
@@ -241,7 +294,7 @@ def register(app: App, deps: Deps, executor: Executor) -> None:
     for action_id, listener in handlers.ACTIONS.items():
         app.action(action_id)(bind(listener, deps, executor))
     for callback_id, listener in handlers.VIEWS.items():
-        app.view(callback_id)(bind(listener, deps, executor))
+        app.view(callback_id)(bind(listener, deps, executor, once_per_view=True))
     for event_type, listener in handlers.EVENTS.items():
         app.event(event_type)(bind(listener, deps, executor, once_per_event=True))
     # Last, so it only sees what nothing above answers: an event the app is subscribed to but

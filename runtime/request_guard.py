@@ -137,9 +137,11 @@ def _is(value: Any, kind: type) -> bool:
 
 
 def shape_problem(body: Any) -> str | None:
-    """What would make Bolt's listener matching raise on this payload (None: nothing).
+    """What would make Bolt raise on this payload before any listener runs (None: nothing).
 
-    Bolt reads these parts without checking their types; Slack always sends them this way.
+    Bolt's listener matching and argument building (slack_bolt.request.payload_utils, run for
+    every listener on every request) index into these parts without checking they are there
+    or have the type Slack always gives them; a signed payload without them would be a 500.
     """
     if not isinstance(body, dict):
         return "not an object"
@@ -152,17 +154,39 @@ def shape_problem(body: Any) -> str | None:
         actions = body.get("actions")
         if not (isinstance(actions, list) and actions and isinstance(actions[0], dict)):
             return "actions is not a list of actions"
+        # to_action() hands the first action to every action matcher, which reads its id.
+        if kind == "block_actions" and not _is(actions[0].get("action_id"), str):
+            return "an action without an action_id"
     if kind in ("view_submission", "view_closed"):
         view = body.get("view")
         callback_id = view.get("callback_id") if isinstance(view, dict) else 0
         if not (isinstance(view, dict) and (callback_id is None or _is(callback_id, str))):
             return "view without a callback_id"
+        # is_workflow_step_save() reads view["type"] of every submission with a callback_id.
+        if kind == "view_submission" and "callback_id" in view and not _is(view.get("type"), str):
+            return "view without a type"
+    if _is_workflow_step(body) and not isinstance(body.get("workflow_step"), dict):
+        # to_step() reads it for a step's edit and save (Mentorbot has no steps to offer).
+        return "workflow step without workflow_step"
     if "command" in body and not _is(body.get("command"), str):
         return "command is not a string"
     for key in ("callback_id", "action_id", "block_id"):
         if key in body and not (_is(body[key], str) or body[key] is None):
             return f"{key} is not a string"
     return None
+
+
+def _is_workflow_step(body: dict) -> bool:
+    """A workflow step's edit or save, as Bolt's to_step() recognises them."""
+    if body.get("type") == "workflow_step_edit":
+        return "callback_id" in body
+    view = body.get("view")
+    return (
+        body.get("type") == "view_submission"
+        and isinstance(view, dict)
+        and "callback_id" in view
+        and view.get("type") == "workflow_step"
+    )
 
 
 def parse_request(body: str, headers: Headers, query: str | None = None) -> BoltRequest:

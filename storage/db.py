@@ -40,6 +40,9 @@ def make_engine(url: str) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # What is deleted is overwritten with zeros, not left in free space (forget-me: see
+        # Database.erase_deleted for the WAL).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -94,6 +97,24 @@ class Database:
         """Run a trivial query; raises if the database can't be reached (the health check)."""
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+
+    def erase_deleted(self) -> bool:
+        """Leave nothing just deleted in the database files; False if that had to wait.
+
+        SQLite zeroes deleted content (secure_delete), but in WAL mode the pages as they were
+        before stay in the -wal file until a checkpoint: this one copies every page into the
+        main file and truncates the WAL to nothing (waiting, up to the busy timeout, for
+        readers still using it). PostgreSQL keeps no such copy a query could find: its dead
+        rows are invisible to every query and go at the next VACUUM.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return True
+        raw = self.engine.raw_connection()  # outside any transaction, as a checkpoint must be
+        try:
+            row = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            raw.close()
+        return row is None or row[0] == 0  # (busy, frames in the WAL, frames checkpointed)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import case, update
 from sqlmodel import Session, col, or_, select
 
+from storage import pairs
 from storage.models import (
     Delivery,
     DeliveryState,
@@ -57,9 +58,8 @@ def latest_pair_of(*, session: Session, team_id: str, user_id: str) -> Pair | No
 
 def lock_pair(*, session: Session, team_id: str, pair_id: int) -> Pair | None:
     """The pair, locked for this unit of work, so two status changes can't interleave."""
-    return session.exec(
-        select(Pair).where(Pair.team_id == team_id, Pair.id == pair_id).with_for_update()
-    ).first()
+    pairs.lock_pair(session=session, team_id=team_id, pair_id=pair_id)
+    return pairs.get_pair(session=session, team_id=team_id, pair_id=pair_id)
 
 
 def withdraw_pair_deliveries(*, session: Session, team_id: str, pair_id: int, reason: str) -> int:

@@ -412,6 +412,48 @@ class ImportBatch(SQLModel, table=True):
     results: dict[str, str] = json_column()
 
 
+class ViewPurpose(StrEnum):
+    """What a modal the bot opened shows (the only modals a later click may update)."""
+
+    HOME_AGREEMENT = "home_agreement"
+    IMPORT = "import"
+
+
+class OpenedView(SQLModel, table=True):
+    """A modal the bot opened for a person: a click naming any other view id updates nothing."""
+
+    __tablename__ = "opened_views"
+    __table_args__ = (
+        Index("ix_opened_views_person", "team_id", "user_id", "view_id"),
+        Index("ix_opened_views_opened", "team_id", "opened_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=32)
+    view_id: str = Field(max_length=64)
+    purpose: ViewPurpose = enum_column(ViewPurpose, 32)
+    # What it is about (the pair whose agreement it shows; None for the import form).
+    subject_id: int | None = None
+    opened_at: datetime = utc_column()
+
+
+class ClickClaim(SQLModel, table=True):
+    """A click's or a submission's effect, taken on: a second one within its window finds this
+    and does nothing (bot/once.py)."""
+
+    __tablename__ = "click_claims"
+    __table_args__ = (
+        UniqueConstraint("team_id", "key", name="uq_click_claim_once"),
+        Index("ix_click_claims_claimed", "team_id", "claimed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    key: str = Field(max_length=200)
+    claimed_at: datetime = utc_column()
+
+
 # Program health (bot/stalling.py, storage/report.py). The health pass picks active pairs
 # whose check is due (or that were never checked) by this index, a batch at a time.
 Index(

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, or_, select
 
-from storage.models import Pair, PairStatus
+from storage.models import Delivery, MentoringSession, Pair, PairStatus
 
 OPEN_STATUSES = (PairStatus.ACTIVE, PairStatus.PAUSED)
 
@@ -37,6 +37,42 @@ def add_pair(
 
 def get_pair(*, session: Session, team_id: str, pair_id: int) -> Pair | None:
     return session.exec(select(Pair).where(Pair.team_id == team_id, Pair.id == pair_id)).first()
+
+
+def lock_pair(
+    *,
+    session: Session,
+    team_id: str,
+    pair_id: int | None = None,
+    session_id: int | None = None,
+    delivery_id: int | None = None,
+) -> None:
+    """Hold the row lock of a pair (named, or found by one of its sessions or deliveries)
+    until the transaction ends.
+
+    The first statement of every unit of work that changes a pair's things: a concurrent one
+    for the same pair waits here until this one commits, and then reads what it did, so the
+    domain's own checks ("already signed", "it changed while you were editing") answer the
+    second click. That is PostgreSQL's SELECT … FOR UPDATE; SQLite runs one writer at a time
+    already (BEGIN IMMEDIATE), and there this is a plain read.
+    """
+    if pair_id is not None:
+        which = Pair.id == pair_id
+    elif session_id is not None:
+        which = Pair.id == (
+            select(MentoringSession.pair_id)
+            .where(MentoringSession.team_id == team_id, MentoringSession.id == session_id)
+            .scalar_subquery()
+        )
+    elif delivery_id is not None:
+        which = Pair.id == (
+            select(Delivery.pair_id)
+            .where(Delivery.team_id == team_id, Delivery.id == delivery_id)
+            .scalar_subquery()
+        )
+    else:
+        raise ValueError("lock_pair needs the pair, one of its sessions or a delivery")
+    session.exec(select(Pair.id).where(Pair.team_id == team_id, which).with_for_update())
 
 
 def open_pair_between(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, inspect, update
 from sqlmodel import Session, col, or_, select
 
 from storage.models import (
@@ -25,6 +25,7 @@ from storage.models import (
     SessionStatus,
     Signature,
 )
+from storage.oauth_tables import INSTALLATIONS_TABLE, slack_oauth_metadata
 
 # -- what is stored about a person -------------------------------------------------------------
 
@@ -324,3 +325,23 @@ def anonymise_person_columns(*, session: Session, team_id: str, user_id: str, al
     for column, team_column in _PERSON_COLUMNS:
         touched += _replace(session, col(column), col(team_column), team_id, user_id, alias)
     return touched
+
+
+def anonymise_installer(*, session: Session, team_id: str, user_id: str, alias: str) -> int:
+    """Installations of the workspace that the person installed name `alias` instead, and
+    forget any user token that came with them (slack_sdk's table; absent unless migrated)."""
+    if not inspect(session.connection()).has_table(INSTALLATIONS_TABLE):
+        return 0
+    table = slack_oauth_metadata().tables[INSTALLATIONS_TABLE]
+    result = session.execute(
+        update(table)
+        .where(table.c.team_id == team_id, table.c.user_id == user_id)
+        .values(
+            user_id=alias,
+            user_token=None,
+            user_refresh_token=None,
+            user_scopes=None,
+            user_token_expires_at=None,
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -231,3 +231,28 @@ def build_harness(
 @pytest.fixture
 def harness(standin: SlackStandIn, clock: FixedClock, settings: Settings) -> Harness:
     return build_harness(standin, clock, settings)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_harness(
+    request: pytest.FixtureRequest,
+    tmp_path: Any,
+    standin: SlackStandIn,
+    clock: FixedClock,
+    settings: Settings,
+) -> Iterator[Harness]:
+    """The harness on a SQLite file and, when TEST_DATABASE_URL is set, on PostgreSQL: a
+    database the app builds itself (by its migrations), with a connection per thread."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'mentorbot.db'}")
+        yield build_harness(standin, clock, settings, engine=engine)
+        engine.dispose()
+        return
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip(PG_SKIP_REASON)
+    engine, drop = postgres_engine(url)
+    try:
+        yield build_harness(standin, clock, settings, engine=engine)
+    finally:
+        drop()

@@ -25,6 +25,7 @@ import http.client
 import json
 import logging
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -119,7 +120,9 @@ SHOWING = frozenset(
         "files.completeUploadExternal",
     }
 )
-NOT_DATA = frozenset({"slack_events"})  # bookkeeping, nobody's data
+# Bookkeeping, nobody's data: events taken on, modals opened (each click on an "open" button
+# opens one more), and the claims that make one click one effect.
+NOT_DATA = frozenset({"slack_events", "opened_views", "click_claims"})
 
 
 # -- the count of cases, printed at the end of the run ----------------------------------------
@@ -258,6 +261,7 @@ class World:
         self.now = START
         self.pristine_rows: dict[str, dict[Any, tuple]] = {}
         self.errors = _ErrorLog()
+        self.other_modal = ""  # a modal open for the other pair's mentor
         self.recorder = _Recorder()
         self.capture = SlackDriver(
             signing_secret=SIGNING_SECRET, transport=self.recorder, standin=standin, team_id=TEAM
@@ -360,6 +364,40 @@ class World:
             found |= {u for u in members(pair) if u not in own_people and u != actor}
         return found
 
+    def _pristine_dicts(self, table: str) -> list[dict[str, Any]]:
+        columns = [c.name for c in SQLModel.metadata.tables[table].columns]
+        rows = self.pristine_rows.get(table, {}).values()
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
+    def others_messages(self, actor: str | None) -> set[tuple[str, str]]:
+        """(channel, ts) of every message the bot recorded for anyone but `actor`: other pairs'
+        agreement and session messages, and what deliveries to anybody else became."""
+        mine = self.pair_ids(actor)
+        pairs = {p["id"]: p for p in self._pristine_dicts("pairs")}
+        own_channels = {p["channel_id"] for i, p in pairs.items() if i in mine}
+        found: set[tuple[str, str]] = set()
+        for pair_id, pair in pairs.items():
+            if pair_id not in mine and pair["agreement_message_ts"]:
+                found.add((pair["channel_id"], pair["agreement_message_ts"]))
+        for meeting in self._pristine_dicts("sessions"):
+            if meeting["pair_id"] not in mine and meeting["message_ts"]:
+                found.add((pairs[meeting["pair_id"]]["channel_id"], meeting["message_ts"]))
+        for sent in self._pristine_dicts("deliveries"):
+            if not (sent["channel_id"] and sent["message_ts"]):
+                continue
+            theirs = sent["pair_id"] not in mine or sent["recipient"] not in {actor, *own_channels}
+            if theirs:
+                found.add((sent["channel_id"], sent["message_ts"]))
+        return found
+
+    def others_views(self, actor: str | None) -> set[str]:
+        """The modals open for anyone but `actor`."""
+        return {
+            view_id
+            for view_id, view in self.standin.views().items()
+            if view.get("type") == "modal" and self.standin.view_user(view_id) not in (None, actor)
+        }
+
     # requests -------------------------------------------------------------------------------
     def reset(self) -> None:
         self.executor.wait_idle()
@@ -461,6 +499,7 @@ class World:
         assert self.standin.validation_errors == [], (
             f"{where}: broke Slack's limits: {self.standin.validation_errors}"
         )
+        self.check_others_locations(case.actor, where)
         rows = self.rows()
         self.check_others_data(rows, case.actor, where)
         created_pair = len(rows.get("pairs", {})) > len(self.pristine_rows.get("pairs", {}))
@@ -485,6 +524,17 @@ class World:
                 or rows != self.pristine_rows
             )
             assert told, f"{where}: the person got no answer at all"
+
+    def check_others_locations(self, actor: str | None, where: str) -> None:
+        """Nothing the bot recorded for someone else was updated in place."""
+        messages = self.others_messages(actor)
+        for call in self.standin.calls("chat.update"):
+            at = (call.args.get("channel"), call.args.get("ts"))
+            assert at not in messages, f"{where}: updated someone else's message {at}"
+        views = self.others_views(actor)
+        for call in self.standin.calls("views.update") + self.standin.calls("views.push"):
+            view_id = call.args.get("view_id")
+            assert view_id not in views, f"{where}: {call.method} of someone else's {view_id}"
 
     def pristine_others(self, actor: str | None) -> dict:
         if actor not in self._others_cache:
@@ -573,6 +623,17 @@ def _populate(world: World, key: str, team: str) -> None:
         owner_tz=None,
         now=now,
     )
+    action_domain.add_action(  # due the day after tomorrow: its reminder goes out in the world
+        db,
+        team_id=team,
+        pair_id=pair.id,
+        author_id=pair.mentor_id,
+        owner_id=pair.mentee_id,
+        text=f"Send the {key} draft",
+        due_on=date(2026, 3, 4),
+        owner_tz=None,
+        now=now,
+    )
     goals.add_goal(
         db,
         team_id=team,
@@ -649,16 +710,19 @@ def _crawl(world: World) -> None:
             h.driver.command(name, user=user, channel=own.channel_id)
             _harvest_views(world, user)
     for event_type in sorted(handlers.EVENTS):
-        world.reset()
-        h.driver.event({"type": event_type, "user": MENTOR, "tab": "home", "channel": "D0MENTOR"})
+        for user in members(own):  # both partners' Home (the mentee hasn't signed yet)
+            world.reset()
+            h.driver.event({"type": event_type, "user": user, "tab": "home", "channel": "D0MENTOR"})
     world.reset()
-    seen: set[tuple[str, Any, str]] = set()
+    seen: set[tuple[str, Any, str, str | None, str]] = set()
     queue = list(_surfaces(world, own))
     queued = {_surface_key(s) for s, _, _ in queue}
     while queue and len(world.clicks) < 150:
         surface, user, channel = queue.pop(0)
         for label, block_id, action_id, value in _clickables(surface):
-            key = (action_id, json.dumps(value, sort_keys=True), label)
+            # The same button elsewhere, or shown to the other partner, is another click: the
+            # mentee's Home agreement can still be signed, a reminder is not a list.
+            key = (action_id, json.dumps(value, sort_keys=True), label, block_id, user)
             if key in seen:
                 continue
             seen.add(key)
@@ -782,6 +846,13 @@ def _build(w: World) -> None:
     h.bot.deliver_due()
     h.clock.now = START + timedelta(days=1, hours=6, minutes=20)
     h.bot.deliver_due()
+    # Someone else's open modal (the other pair's mentor's agreement, from Home): a forged
+    # view id may name it.
+    h.driver.event({"type": "app_home_opened", "user": OTHER_MENTOR, "tab": "home"})
+    home = w.standin.home_view(TEAM, OTHER_MENTOR)
+    assert home is not None
+    h.driver.click(home, "Open agreement", user=OTHER_MENTOR)
+    w.other_modal = w.standin.last("views.open").response["view"]["id"]
     w.now = h.clock.now
     assert w.standin.validation_errors == []
     w.save()
@@ -970,7 +1041,7 @@ def test_every_button_survives_hostile_values(
         return payload
 
     seed0 = real[0] if real else None
-    for value in (*corpus.FIXED_IDS, *corpus.WRONG_TYPES):
+    for value in (*corpus.FIXED_IDS, *corpus.JSON_TEXTS, *corpus.WRONG_TYPES):
         payload = payload_for(MENTOR, TEAM, value, seed0)
         w.run(
             action_case(
@@ -1074,7 +1145,7 @@ def test_every_modal_survives_hostile_submissions(
     view0, _owner = seeds[0]
     # The fixed list: each nasty value in every input at once (with the real metadata, so
     # the values are read), then in private_metadata (with the inputs as they were).
-    for value in (*corpus.FIXED_TEXTS, *corpus.WRONG_TYPES):
+    for value in (*corpus.FIXED_TEXTS, *corpus.JSON_TEXTS, *corpus.WRONG_TYPES):
         view = copy.deepcopy(view0)
         payload = w.submission_payload(view, user=MENTOR, team=TEAM)
         for block_id, element in corpus.input_elements(view0):
@@ -1204,6 +1275,160 @@ def test_every_event_survives_hostile_payloads_and_retries(
             )
 
     run()
+
+
+# -- forged locations: a click or form naming someone else's message or modal ----------------
+def _spread(items: list[Any], count: int) -> list[Any]:
+    """Up to `count` of `items`, taken evenly from all of them."""
+    if len(items) <= count:
+        return items
+    step = len(items) / count
+    return [items[int(i * step)] for i in range(count)]
+
+
+def forged_targets(w: World, actor: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """Someone else's messages and modals for `actor`'s forged requests to name."""
+    views = sorted(w.others_views(actor) - {w.other_modal})
+    return _spread(sorted(w.others_messages(actor)), 8), [w.other_modal, *_spread(views, 3)]
+
+
+@pytest.mark.parametrize("action_id", ACTION_TARGETS)
+def test_every_click_naming_someone_elses_message_or_modal_changes_only_its_own(
+    world: World, case_count: CaseCounter, action_id: str
+) -> None:
+    """The container (channel and ts) or the view id of a real click, pointed at another
+    pair's messages, the partner's DMs and other people's open modals: nothing of theirs is
+    updated (World.check_others_locations), and nothing goes wrong."""
+    w = world
+    # One real click of each kind: by each person, from each kind of block (a reminder, a list).
+    seeds: list[Click | None] = []
+    kinds: set[tuple[str, str]] = set()
+    for click in (c for c in w.clicks if c.action_id == action_id):
+        kind = (click.user, re.sub(r"\d+", "", click.block_id or ""))
+        if kind not in kinds:
+            kinds.add(kind)
+            seeds.append(click)
+    seeds = seeds[:4] or [None]
+    for seed in seeds:
+        user = seed.user if seed is not None else MENTOR
+
+        def fresh(seed: Click | None = seed, user: str = user) -> dict:
+            """The click as Slack sends it, with a trigger id of its own."""
+            if seed is None:
+                return w.action_payload(action_id, "1", user=user, team=TEAM)
+            return w.click_payload(seed, user=user, team=TEAM)
+
+        messages, views = forged_targets(w, user)
+        forged: list[tuple[str, dict]] = []
+        for channel, ts in messages:
+            payload = fresh()
+            payload.pop("view", None)
+            payload["container"] = {
+                "type": "message",
+                "channel_id": channel,
+                "message_ts": ts,
+                "is_ephemeral": False,
+            }
+            payload["channel"] = {"id": channel, "name": "forged"}
+            if isinstance(payload.get("message"), dict):
+                payload["message"]["ts"] = ts
+            forged.append((f"container {channel}/{ts}", payload))
+        for view_id in views:
+            payload = fresh()
+            view = payload.get("view") if isinstance(payload.get("view"), dict) else {}
+            payload["view"] = {"type": "modal", "blocks": [], **view, "id": view_id}
+            payload["container"] = {"type": "view", "view_id": view_id}
+            forged.append((f"view {view_id}", payload))
+        for where, payload in forged:
+            label = f"{action_id} by {user} naming {where}"
+            case = action_case(w, payload, label, user=user, team=TEAM, intact=True)
+            w.run(replace(case, waiting=False), case_count)
+
+
+@pytest.mark.parametrize("callback_id", VIEW_TARGETS)
+def test_every_modal_naming_someone_elses_message_or_modal_changes_only_its_own(
+    world: World, case_count: CaseCounter, callback_id: str
+) -> None:
+    """A submission whose view id is someone else's open modal, or whose private_metadata
+    names another pair's message: nothing of theirs is updated."""
+    w = world
+    view0, owner = (w.views.get(callback_id) or [(synthetic_view(callback_id), MENTOR)])[0]
+    messages, views = forged_targets(w, owner)
+    forged: list[tuple[str, dict]] = []
+    for view_id in views:
+        forged.append((f"view {view_id}", {**copy.deepcopy(view0), "id": view_id}))
+    meta = corpus.private_metadata_of(view0)
+    for channel, ts in messages:
+        named = {**meta, "channel": channel, "ts": ts, "channel_id": channel, "message_ts": ts}
+        forged.append(
+            (f"metadata {channel}/{ts}", {**view0, "private_metadata": json.dumps(named)})
+        )
+    for where, view in forged:
+        payload = w.submission_payload(view, user=owner, team=TEAM)
+        # Filled in, so the submission gets as far as it can (to where it updates things).
+        payload["view"]["state"] = {"values": corpus.filled_state(view, partner=MENTEE)}
+        label = f"{callback_id} by {owner} naming {where}"
+        case = view_case(w, payload, view, label, user=owner, team=TEAM, intact=True)
+        w.run(case, case_count)
+
+
+# -- what Bolt reads unguarded: a 400 from the door, never a 500 from inside Bolt --------------
+@pytest.mark.parametrize(
+    ("kind", "target"),
+    [*(("action", a) for a in ACTION_TARGETS), *(("view", v) for v in VIEW_TARGETS)],
+    ids=[*(f"action:{a}" for a in ACTION_TARGETS), *(f"view:{v}" for v in VIEW_TARGETS)],
+)
+def test_every_payload_without_what_bolt_reads_is_a_400(
+    world: World, case_count: CaseCounter, kind: str, target: str
+) -> None:
+    w = world
+    if kind == "action":
+        seed = next((c for c in w.clicks if c.action_id == target), None)
+        user = seed.user if seed is not None else MENTOR
+        payload = (
+            w.click_payload(seed, user=user, team=TEAM)
+            if seed is not None
+            else w.action_payload(target, "1", user=user, team=TEAM)
+        )
+    else:
+        view, user = (w.views.get(target) or [(synthetic_view(target), MENTOR)])[0]
+        payload = w.submission_payload(view, user=user, team=TEAM)
+    broken = corpus.unreadable(payload)
+    assert broken, f"no Bolt-breaking shapes known for {payload.get('type')}"
+    for what, unreadable in broken:
+        case = Case(
+            kind="raw",
+            label=f"{target} {what}",
+            body=urllib.parse.urlencode({"payload": json.dumps(unreadable)}),
+            content_type=FORM,
+            actor=user,
+            routable=False,
+        )
+        response = w.run(case, case_count)
+        assert response.status == 400, f"{case.label}: HTTP {response.status} {response.body}"
+
+
+# -- one submission, one effect ----------------------------------------------------------------
+@pytest.mark.parametrize("callback_id", VIEW_TARGETS)
+def test_every_modal_submitted_twice_has_one_effect(
+    world: World, case_count: CaseCounter, callback_id: str
+) -> None:
+    """Each real modal, filled in sensibly, submitted and then submitted again (a double
+    click on its button, or a replay): the second changes nothing and nothing goes wrong."""
+    w = world
+    for view, owner in (w.views.get(callback_id) or [(synthetic_view(callback_id), MENTOR)])[:3]:
+        payload = w.submission_payload(view, user=owner, team=TEAM)
+        payload["view"]["state"] = {"values": corpus.filled_state(view, partner=MENTEE)}
+        case = view_case(
+            w, payload, view, f"{callback_id} by {owner}", user=owner, team=TEAM, intact=True
+        )
+        w.run(case, case_count)
+        once = w.rows()
+        again = w.send(case)
+        case_count.add("double submission")
+        assert again.status == 200, f"{case.label} again: HTTP {again.status}"
+        assert w.rows() == once, f"{case.label}: a second submission changed data again"
+        assert not w.errors.records, f"{case.label} twice: {w.error_summary()}"
 
 
 # -- replayed and re-ordered clicks ------------------------------------------------------------

@@ -65,3 +65,35 @@ def test_the_engine_opens_new_files_in_wal_mode(tmp_path: Path) -> None:
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
     engine.dispose()
+
+
+def test_every_connection_zeroes_what_is_deleted(tmp_path: Path) -> None:
+    """secure_delete on each connection, whatever the SQLite build's default (some builds
+    leave deleted rows readable in free pages)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'mentorbot.db'}")
+    raw = [engine.raw_connection() for _ in range(2)]  # two connections of the pool
+    try:
+        for connection in raw:
+            assert connection.driver_connection.execute("PRAGMA secure_delete").fetchone() == (1,)
+    finally:
+        for connection in raw:
+            connection.close()
+    engine.dispose()
+
+
+def test_erase_deleted_empties_the_wal(tmp_path: Path) -> None:
+    from storage.db import Database
+
+    path = tmp_path / "mentorbot.db"
+    db = Database(make_engine(f"sqlite:///{path}"))
+    with db.engine.begin() as connection:
+        connection.execute(text("CREATE TABLE notes (body TEXT)"))
+        connection.execute(text("INSERT INTO notes VALUES ('MK-SECRET-NOTE')"))
+    with db.engine.begin() as connection:
+        connection.execute(text("DELETE FROM notes"))
+    assert b"MK-SECRET-NOTE" in Path(f"{path}-wal").read_bytes()
+    assert db.erase_deleted()
+    wal = Path(f"{path}-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert b"MK-SECRET-NOTE" not in path.read_bytes()
+    db.engine.dispose()

@@ -24,6 +24,8 @@ FIXED_TEXTS: tuple[str, ...] = (
     " \t\r\n",
     "a\x00b",
     "\u202eevil\u202c\u200b\ufeff",
+    "\u200b\u200b\u200b",  # nothing visible: no topic, no goal, no answer
+    "\u200b \ufeff \u2060\u3164\u2800",
     "ｍｅｎｔｏｒ İıß",
     "😀👩‍👩‍👧‍👦🏳️‍🌈",
     "<!channel> <!here> <!subteam^S123|@team>",
@@ -53,6 +55,10 @@ FIXED_TEXTS: tuple[str, ...] = (
     "<@UMENTOR1> " * (BIG // 12),
     "\n" * BIG,
 )
+# Texts only JSON can carry (a form-encoded body is UTF-8, which has no lone surrogates):
+# for modal inputs, button values and metadata.
+JSON_TEXTS: tuple[str, ...] = ("\ud800", "x\udfffy", "a\x00\ud83d\x00b", "\udc00" * 100)
+
 # Where the app put ids (button values, private_metadata): near-misses of an id, besides
 # WRONG_TYPES. People type into commands and modal inputs: those get FIXED_TEXTS.
 FIXED_IDS: tuple[str, ...] = (
@@ -272,6 +278,39 @@ def short(value: Any) -> str:
     return shown if len(shown) <= 60 else f"{shown[:40]}…({len(shown)} chars)"
 
 
+# -- what Bolt reads unguarded ------------------------------------------------------------------
+# Parts of a payload Bolt's listener matching indexes into without checking, by payload type:
+# a signed payload without them (or with the given value) must get a 400, never a 500.
+REMOVED: Any = object()
+BOLT_READS: dict[str, tuple[tuple[Path, Any], ...]] = {
+    "block_actions": (
+        (("actions", 0, "action_id"), REMOVED),
+        (("actions", 0, "action_id"), 7),
+        (("actions", 0, "action_id"), None),
+        (("actions",), []),
+        (("actions",), {"0": {"action_id": "x"}}),
+    ),
+    "view_submission": (
+        (("view", "type"), REMOVED),
+        (("view", "type"), None),
+        (("view", "type"), "workflow_step"),  # a workflow step's save without workflow_step
+        (("view", "callback_id"), 5),
+        (("view",), "callback_id"),
+    ),
+}
+
+
+def unreadable(payload: dict) -> list[tuple[str, dict]]:
+    """(label, payload) for each way of taking away what Bolt reads from this kind of payload."""
+    found = []
+    for path, value in BOLT_READS.get(str(payload.get("type")), ()):
+        if value is REMOVED:
+            found.append((f"without {show(path)}", without(payload, path)))
+        else:
+            found.append((f"with {show(path)} = {short(value)}", replaced(payload, path, value)))
+    return found
+
+
 # -- modal state ---------------------------------------------------------------------------------
 # Where Slack reports each kind of input's value in view.state.values.
 STATE_FIELD: dict[str, str] = {
@@ -421,3 +460,44 @@ class CaseCounter:
     def summary(self) -> str:
         parts = ", ".join(f"{kind} {n}" for kind, n in sorted(self.by_kind.items()))
         return f"hostile input: {self.total} cases run ({parts})"
+
+
+def private_metadata_of(view: dict) -> dict:
+    """A view's private_metadata as an object ({} when it isn't one)."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def filled_state(view: dict, *, partner: str) -> dict:
+    """state.values for `view` filled in as a person would: some text in each text input,
+    the first option of each choice, a date ahead, `partner` in a people picker."""
+    values: dict[str, dict] = {}
+    for block_id, element in input_elements(view):
+        kind = element.get("type", "plain_text_input")
+        options = options_of(element)
+        if kind in ("static_select", "radio_buttons", "external_select"):
+            value: Any = element.get("initial_option") or (options[0] if options else None)
+        elif kind in ("checkboxes", "multi_static_select"):
+            value = element.get("initial_options") or []
+        elif kind == "datepicker":
+            value = "2026-04-20"
+        elif kind == "timepicker":
+            value = "10:00"
+        elif kind == "datetimepicker":
+            value = 1_776_000_000  # a weekday afternoon in April 2026
+        elif kind in ("users_select", "conversations_select", "channels_select"):
+            value = partner
+        elif kind in ("multi_users_select", "multi_conversations_select", "multi_channels_select"):
+            value = [partner]
+        elif kind == "file_input":
+            value = []
+        else:
+            value = (
+                element.get("initial_value")
+                or f"Twice {block_id}"[: element.get("max_length") or 50]
+            )
+        values[block_id] = {element.get("action_id") or "value": entry_for(element, value)}
+    return values
